@@ -1,0 +1,18 @@
+//! sea-orm entities of `spares`: one module per table, data only.
+//!
+//! Behaviour (validation, state machines, stock rules) lives in the `spares`
+//! crate's `domain` and service modules; these structs only say what a row is.
+//!
+//! Money is stored as a canonical decimal string (`TEXT`) on both backends:
+//! sea-orm reads SQLite decimals through `f64`, which would silently round
+//! unit costs, so the service converts to and from `rust_decimal::Decimal`.
+
+pub mod api_token;
+pub mod installed_base;
+pub mod lane;
+pub mod part;
+pub mod site;
+pub mod sla_class;
+pub mod user;
+pub mod vendor;
+pub mod warehouse;

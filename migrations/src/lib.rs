@@ -1,0 +1,17 @@
+//! Schema migrations of `spares`, one module per migration.
+//!
+//! The service runs these through [`Migrator`] at start-up (unless
+//! `--no-migrate`) and `spares migrate`; this crate's own binary is the
+//! standard sea-orm migration CLI (`up`, `down`, `status`, `fresh`, ...).
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_foundation::Migration)]
+    }
+}

@@ -1,0 +1,108 @@
+//! The OpenAPI skeleton: metadata, the bearer security scheme, and the
+//! error responses every operation can give.
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoResponses, Modify, OpenApi};
+
+use crate::error::Problem;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "spares",
+        description = "Spare-part inventory, logistics and stock planning. \
+            Every call except /health and /ready needs `Authorization: Bearer <token>`; \
+            each operation names the roles it admits. Errors are application/problem+json \
+            with a stable `code`.",
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags(
+        (name = "system", description = "Liveness, readiness"),
+        (name = "parts", description = "Part master data (4.2.1 planning inputs)"),
+        (name = "network", description = "Warehouses and the lanes between them"),
+        (name = "sites", description = "SLA classes, customer sites and their installed base"),
+        (name = "vendors", description = "Suppliers and repair vendors"),
+        (name = "admin", description = "Users and API tokens"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The problem+json answers any authenticated operation may give.
+#[allow(dead_code)]
+#[derive(IntoResponses)]
+pub enum ApiErrors {
+    #[response(
+        status = 400,
+        description = "Malformed JSON or path parameter",
+        content_type = "application/problem+json"
+    )]
+    BadRequest(Problem),
+    #[response(
+        status = 401,
+        description = "Missing, unknown or revoked token",
+        content_type = "application/problem+json"
+    )]
+    Unauthorized(Problem),
+    #[response(
+        status = 403,
+        description = "The caller's role may not do this",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
+    #[response(
+        status = 404,
+        description = "No such resource",
+        content_type = "application/problem+json"
+    )]
+    NotFound(Problem),
+    #[response(
+        status = 405,
+        description = "Method not allowed",
+        content_type = "application/problem+json"
+    )]
+    MethodNotAllowed(Problem),
+    #[response(status = 408, description = "The request took too long")]
+    Timeout,
+    #[response(
+        status = 409,
+        description = "Conflicts with the current state, e.g. a duplicate code",
+        content_type = "application/problem+json"
+    )]
+    Conflict(Problem),
+    #[response(
+        status = 413,
+        description = "Body larger than the limit",
+        content_type = "application/problem+json"
+    )]
+    TooLarge(Problem),
+    #[response(
+        status = 415,
+        description = "Body is not JSON",
+        content_type = "application/problem+json"
+    )]
+    UnsupportedMediaType(Problem),
+    #[response(
+        status = 422,
+        description = "Invalid fields, named in `errors`",
+        content_type = "application/problem+json"
+    )]
+    Unprocessable(Problem),
+    #[response(
+        status = 503,
+        description = "Database unreachable or busy; retry",
+        content_type = "application/problem+json"
+    )]
+    Unavailable(Problem),
+}

@@ -1,0 +1,278 @@
+//! Users, roles and API tokens, and the [`Caller`] extractor every handler
+//! takes.
+//!
+//! A token is 192 random bits shown once at creation; only its SHA-256 is
+//! stored, so a leaked database does not leak usable tokens. Each request
+//! looks the hash up, which keeps `spares serve` instances stateless: a
+//! revocation on one instance is seen by all at the next request.
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use chrono::Utc;
+use entities::{api_token, user};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::api::AppState;
+use crate::error::{AppError, AppResult};
+
+/// What a user may do. Every endpoint names the roles it admits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Users, tokens, warehouses and the supply network.
+    Admin,
+    /// Part master data, forecasts, stock plans.
+    Planner,
+    /// Inbound, outbound, stocktakes, shipping and receiving.
+    Warehouse,
+    /// Field engineers requesting replacement parts.
+    Engineer,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Planner, Role::Warehouse, Role::Engineer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Planner => "planner",
+            Role::Warehouse => "warehouse",
+            Role::Engineer => "engineer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::parse(s).ok_or_else(|| {
+            format!("unknown role `{s}`; expected one of admin, planner, warehouse, engineer")
+        })
+    }
+}
+
+/// Role sets used by the routers, named after what they protect.
+pub mod roles {
+    use super::Role::{self, *};
+    pub const ANY: &[Role] = &[Admin, Planner, Warehouse, Engineer];
+    pub const ADMIN: &[Role] = &[Admin];
+    pub const PLANNING: &[Role] = &[Admin, Planner];
+}
+
+/// The authenticated user behind a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: i64,
+    pub name: String,
+    pub role: Role,
+}
+
+impl Caller {
+    /// Refuses with 403 unless the caller's role is one of `allowed`.
+    pub fn require(&self, allowed: &[Role]) -> AppResult<&Self> {
+        if allowed.contains(&self.role) {
+            Ok(self)
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<Self> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or(AppError::Unauthorized)?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(AppError::Unauthorized)?;
+        authenticate(&state.db, token)
+            .await?
+            .ok_or(AppError::Unauthorized)
+    }
+}
+
+/// The user a live token belongs to, or `None` for an unknown, revoked or
+/// deactivated one.
+pub async fn authenticate(db: &impl ConnectionTrait, token: &str) -> AppResult<Option<Caller>> {
+    let Some(token_row) = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(hash_token(token)))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(user_row) = user::Entity::find_by_id(token_row.user_id).one(db).await? else {
+        return Ok(None);
+    };
+    if !user_row.active {
+        return Ok(None);
+    }
+    let role = Role::parse(&user_row.role).ok_or_else(|| {
+        AppError::Internal(format!("user {} has role {}", user_row.id, user_row.role))
+    })?;
+    Ok(Some(Caller {
+        user_id: user_row.id,
+        name: user_row.name,
+        role,
+    }))
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Prefix of every token, so secret scanners can recognise them.
+const TOKEN_PREFIX: &str = "spk_";
+
+fn new_token_secret() -> String {
+    let mut bytes = [0u8; 24];
+    rand::fill(&mut bytes);
+    format!("{TOKEN_PREFIX}{}", hex::encode(bytes))
+}
+
+/// A token as listed: never the secret.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub user_id: i64,
+    pub user_name: String,
+    pub role: Role,
+    /// The first characters of the token, to tell tokens apart.
+    pub prefix: String,
+    pub created_at: chrono::DateTime<Utc>,
+    pub revoked_at: Option<chrono::DateTime<Utc>>,
+}
+
+/// A freshly created token: the only time the secret is shown.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NewToken {
+    pub token: String,
+    #[serde(flatten)]
+    pub info: TokenInfo,
+}
+
+/// Creates a token for user `name`, creating the user with `role` if it does
+/// not exist. An existing user keeps one role: asking for another is refused.
+pub async fn create_token(
+    db: &impl ConnectionTrait,
+    name: &str,
+    role: Role,
+) -> AppResult<NewToken> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 100 {
+        return Err(AppError::field("name", "must be 1 to 100 characters"));
+    }
+    let now = Utc::now();
+    let existing = user::Entity::find()
+        .filter(user::Column::Name.eq(name))
+        .one(db)
+        .await?;
+    let user_row = match existing {
+        Some(u) if u.role != role.as_str() => {
+            return Err(AppError::Conflict(format!(
+                "user `{name}` exists with role {}; a user has exactly one role",
+                u.role
+            )));
+        }
+        Some(u) if !u.active => {
+            return Err(AppError::Conflict(format!("user `{name}` is deactivated")));
+        }
+        Some(u) => u,
+        None => {
+            user::ActiveModel {
+                name: Set(name.to_owned()),
+                role: Set(role.as_str().to_owned()),
+                active: Set(true),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?
+        }
+    };
+    let secret = new_token_secret();
+    let row = api_token::ActiveModel {
+        user_id: Set(user_row.id),
+        token_hash: Set(hash_token(&secret)),
+        prefix: Set(secret[..12].to_owned()),
+        created_at: Set(now),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(NewToken {
+        token: secret,
+        info: token_info(row, &user_row)?,
+    })
+}
+
+fn token_info(row: api_token::Model, user_row: &user::Model) -> AppResult<TokenInfo> {
+    Ok(TokenInfo {
+        id: row.id,
+        user_id: user_row.id,
+        user_name: user_row.name.clone(),
+        role: Role::parse(&user_row.role)
+            .ok_or_else(|| AppError::Internal(format!("bad role {}", user_row.role)))?,
+        prefix: row.prefix,
+        created_at: row.created_at,
+        revoked_at: row.revoked_at,
+    })
+}
+
+/// Every token, newest first, with its user.
+pub async fn list_tokens(db: &impl ConnectionTrait) -> AppResult<Vec<TokenInfo>> {
+    let rows = api_token::Entity::find()
+        .find_also_related(user::Entity)
+        .order_by_desc(api_token::Column::Id)
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .filter_map(|(t, u)| u.map(|u| token_info(t, &u)))
+        .collect()
+}
+
+/// Revokes a token; revoking twice is harmless and keeps the first time.
+pub async fn revoke_token(db: &impl ConnectionTrait, id: i64) -> AppResult<TokenInfo> {
+    let row = api_token::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("token"))?;
+    let user_row = user::Entity::find_by_id(row.user_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("user"))?;
+    let row = if row.revoked_at.is_none() {
+        let mut active: api_token::ActiveModel = row.into();
+        active.revoked_at = Set(Some(Utc::now()));
+        active.update(db).await?
+    } else {
+        row
+    };
+    token_info(row, &user_row)
+}

@@ -1,0 +1,138 @@
+//! The `spares` command line: the server, migrations, token bootstrap.
+use std::io::Write;
+
+use clap::{Parser, Subcommand};
+
+use crate::auth::{self, Role};
+use crate::config::{DatabaseArgs, ServeArgs};
+use crate::server::Application;
+use crate::{db, openapi_json};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "spares",
+    version,
+    about = "Spare-part inventory, logistics and stock planning"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP API (migrates first unless --no-migrate).
+    Serve(ServeArgs),
+    /// Bring the database schema up to date.
+    Migrate(DatabaseArgs),
+    /// Create, list and revoke API tokens, directly on the database.
+    Token {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Create a token for user NAME (created with ROLE if new); prints the
+    /// token alone on stdout.
+    Create {
+        #[arg(long)]
+        role: Role,
+        #[arg(long)]
+        name: String,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token by id.
+    Revoke { id: i64 },
+}
+
+/// A failed command: its message goes to stderr and the exit code is 1.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Start(#[from] crate::server::StartError),
+    #[error("database: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    #[error("{0}")]
+    App(String),
+    #[error("cannot write output: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<crate::error::AppError> for CliError {
+    fn from(e: crate::error::AppError) -> Self {
+        match e {
+            crate::error::AppError::Validation(errors) => CliError::App(
+                errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            other => CliError::App(other.to_string()),
+        }
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    match cli.command {
+        Command::Serve(args) => {
+            let app = Application::build(&args).await?;
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate(args) => {
+            let conn = db::connect(&args.database_url, 1).await?;
+            db::migrate(&conn).await?;
+            eprintln!("migrations applied");
+        }
+        Command::Token { database, action } => {
+            let conn = db::connect(&database.database_url, 1).await?;
+            db::migrate(&conn).await?;
+            match action {
+                TokenAction::Create { role, name } => {
+                    let token = auth::create_token(&conn, &name, role).await?;
+                    writeln!(out, "{}", token.token)?;
+                }
+                TokenAction::List => {
+                    writeln!(
+                        out,
+                        "{:<6} {:<14} {:<10} {:<24} {:<12} created",
+                        "id", "prefix", "role", "user", "state"
+                    )?;
+                    for t in auth::list_tokens(&conn).await? {
+                        let state = if t.revoked_at.is_some() {
+                            "revoked"
+                        } else {
+                            "active"
+                        };
+                        writeln!(
+                            out,
+                            "{:<6} {:<14} {:<10} {:<24} {:<12} {}",
+                            t.id,
+                            t.prefix,
+                            t.role,
+                            t.user_name,
+                            state,
+                            t.created_at.to_rfc3339()
+                        )?;
+                    }
+                }
+                TokenAction::Revoke { id } => {
+                    let t = auth::revoke_token(&conn, id).await?;
+                    eprintln!("token {} ({}) of {} revoked", t.id, t.prefix, t.user_name);
+                }
+            }
+        }
+        Command::Openapi => {
+            writeln!(out, "{}", openapi_json())?;
+        }
+    }
+    Ok(())
+}
