@@ -1,5 +1,6 @@
 //! The HTTP API: routers per area under `/api/v1`, the OpenAPI document
 //! generated from the handlers, and the middleware every request passes.
+pub mod admin;
 pub mod docs;
 pub mod extract;
 pub mod parts;
@@ -30,6 +31,7 @@ pub struct AppState {
 pub fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
         .merge(system::router())
+        .merge(admin::router())
         .merge(parts::router())
 }
 

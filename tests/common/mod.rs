@@ -1,0 +1,356 @@
+//! The integration-test harness: the real application on a random port
+//! against a fresh database migrated by the real migrator.
+//!
+//! Every test runs on SQLite; with `SPARES_TEST_POSTGRES_URL` set it also
+//! runs on PostgreSQL, in a database of its own that is dropped afterwards.
+//! Write a test as `async fn name(app: TestApp)` and list it in
+//! `both_backends!(name, ...)`.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use reqwest::{Method, StatusCode};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::Value;
+use spares::auth::Role;
+use spares::config::ServeArgs;
+use spares::server::Application;
+
+pub const PG_ENV: &str = "SPARES_TEST_POSTGRES_URL";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A unique name for this test's database.
+fn unique_name() -> String {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let r: u32 = rand::random();
+    format!("spares_t_{}_{}_{:08x}", std::process::id(), n, r)
+}
+
+/// Removes the test database when the test ends, pass or fail.
+enum DbGuard {
+    Sqlite(PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for DbGuard {
+    fn drop(&mut self) {
+        match self {
+            DbGuard::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut p = path.clone().into_os_string();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            DbGuard::Postgres { admin_url, name } => {
+                let admin_url = admin_url.clone();
+                let name = name.clone();
+                // Drop runs inside the test's runtime: use a thread with its own.
+                let _ = std::thread::spawn(move || {
+                    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    else {
+                        return;
+                    };
+                    rt.block_on(async {
+                        if let Ok(db) = sea_orm::Database::connect(admin_url.as_str()).await {
+                            let _ = db
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                                ))
+                                .await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// Replaces the database name at the end of a PostgreSQL URL.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let prefix = match base.rfind('/') {
+        Some(i) if base[..i].contains("://") && i > base.find("://").unwrap_or(0) + 2 => &base[..i],
+        _ => base,
+    };
+    match query {
+        Some(q) => format!("{prefix}/{name}?{q}"),
+        None => format!("{prefix}/{name}"),
+    }
+}
+
+/// A fresh, empty database URL for `backend`, or `None` when PostgreSQL
+/// is not configured.
+async fn fresh_database(backend: Backend) -> Option<(String, DbGuard)> {
+    match backend {
+        Backend::Sqlite => {
+            let path = std::env::temp_dir().join(format!("{}.db", unique_name()));
+            let url = format!("sqlite://{}", path.display());
+            Some((url, DbGuard::Sqlite(path)))
+        }
+        Backend::Postgres => {
+            let admin_url = std::env::var(PG_ENV).ok()?;
+            let name = unique_name();
+            let admin = sea_orm::Database::connect(admin_url.as_str())
+                .await
+                .unwrap_or_else(|e| panic!("{PG_ENV} is set but PostgreSQL is unreachable: {e}"));
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create test database");
+            let _ = admin.close().await;
+            Some((
+                with_database(&admin_url, &name),
+                DbGuard::Postgres { admin_url, name },
+            ))
+        }
+    }
+}
+
+/// A running application with one token per role.
+pub struct TestApp {
+    pub backend: Backend,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub tokens: HashMap<Role, String>,
+    pub db: DatabaseConnection,
+    pub database_url: String,
+    server: tokio::task::JoinHandle<()>,
+    _guard: DbGuard,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// A response: status and JSON body (`Value::Null` when empty or not JSON).
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub body: Value,
+}
+
+impl Resp {
+    /// Asserts the status, printing the body when it differs.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.body
+        );
+        self.body
+    }
+
+    /// Asserts a problem+json error with this status and code.
+    #[track_caller]
+    pub fn expect_problem(self, status: u16, code: &str) -> Value {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        assert_eq!(
+            self.content_type, "application/problem+json",
+            "body: {}",
+            self.body
+        );
+        assert_eq!(self.body["code"], code, "body: {}", self.body);
+        assert_eq!(self.body["status"], status);
+        self.body
+    }
+
+    /// The fields named by a 422's `errors`.
+    pub fn fields(body: &Value) -> Vec<String> {
+        body["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl TestApp {
+    pub async fn start(backend: Backend) -> Option<TestApp> {
+        let (database_url, guard) = fresh_database(backend).await?;
+        let mut args = ServeArgs::new(&database_url, "127.0.0.1:0".parse().expect("addr"));
+        args.db_pool_size = 8;
+        let app = Application::build(&args).await.expect("build application");
+        let base = format!("http://{}", app.addr());
+        let db = app.db().clone();
+        let mut tokens = HashMap::new();
+        for role in Role::ALL {
+            let t = spares::auth::create_token(&db, &format!("test-{role}"), role)
+                .await
+                .expect("create token");
+            tokens.insert(role, t.token);
+        }
+        let server = tokio::spawn(async move {
+            let _ = app.run_until_stopped().await;
+        });
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("http client");
+        Some(TestApp {
+            backend,
+            base,
+            client,
+            tokens,
+            db,
+            database_url,
+            server,
+            _guard: guard,
+        })
+    }
+
+    pub fn token(&self, role: Role) -> &str {
+        &self.tokens[&role]
+    }
+
+    /// Sends a request with an optional bearer token and JSON body.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Resp {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let resp = req.send().await.expect("request sent");
+        Self::read(resp).await
+    }
+
+    /// Sends raw bytes with a content type.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        role: Role,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Resp {
+        let resp = self
+            .client
+            .request(method, format!("{}{}", self.base, path))
+            .bearer_auth(self.token(role))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request sent");
+        Self::read(resp).await
+    }
+
+    async fn read(resp: reqwest::Response) -> Resp {
+        let status = resp.status();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let bytes = resp.bytes().await.expect("response body");
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Resp {
+            status,
+            content_type,
+            body,
+        }
+    }
+
+    pub async fn get(&self, role: Role, path: &str) -> Resp {
+        self.send(Method::GET, path, Some(self.token(role)), None)
+            .await
+    }
+
+    pub async fn post(&self, role: Role, path: &str, body: Value) -> Resp {
+        self.send(Method::POST, path, Some(self.token(role)), Some(&body))
+            .await
+    }
+
+    /// POST without a body (state transitions such as `/deactivate`).
+    pub async fn post_empty(&self, role: Role, path: &str) -> Resp {
+        self.send(Method::POST, path, Some(self.token(role)), None)
+            .await
+    }
+
+    pub async fn patch(&self, role: Role, path: &str, body: Value) -> Resp {
+        self.send(Method::PATCH, path, Some(self.token(role)), Some(&body))
+            .await
+    }
+
+    pub async fn put(&self, role: Role, path: &str, body: Value) -> Resp {
+        self.send(Method::PUT, path, Some(self.token(role)), Some(&body))
+            .await
+    }
+
+    /// The number of rows in `table`, to prove a refused request changed nothing.
+    pub async fn count(&self, table: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .expect("count query")
+            .expect("count row");
+        row.try_get::<i64>("", "n").expect("count value")
+    }
+}
+
+/// Runs each listed `async fn name(app: TestApp)` as two tests,
+/// `name::sqlite` and `name::postgres` (the latter passes without running
+/// when `SPARES_TEST_POSTGRES_URL` is unset; CI always sets it).
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                use $crate::common::{Backend, TestApp};
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let app = TestApp::start(Backend::Sqlite).await.expect("sqlite app");
+                    super::$name(app).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let Some(app) = TestApp::start(Backend::Postgres).await else {
+                        eprintln!("{} not set: PostgreSQL variant skipped", $crate::common::PG_ENV);
+                        return;
+                    };
+                    super::$name(app).await;
+                }
+            }
+        )+
+    };
+}
