@@ -3,8 +3,11 @@
 pub mod admin;
 pub mod docs;
 pub mod extract;
+pub mod network;
 pub mod parts;
+pub mod sites;
 pub mod system;
+pub mod vendors;
 
 use std::time::Duration;
 
@@ -33,6 +36,9 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(system::router())
         .merge(admin::router())
         .merge(parts::router())
+        .merge(network::router())
+        .merge(sites::router())
+        .merge(vendors::router())
 }
 
 /// The OpenAPI document of the whole API.

@@ -4,7 +4,13 @@
 //!
 //! Nothing here is ever hard-deleted: stock, documents and history refer to
 //! these rows, so they are deactivated instead and stay readable.
+pub mod lanes;
 pub mod parts;
+pub mod sites;
+pub mod sla_classes;
+pub mod support;
+pub mod vendors;
+pub mod warehouses;
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,

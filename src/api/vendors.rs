@@ -1,0 +1,102 @@
+//! `/api/v1/vendors`: suppliers and repair vendors. Everyone reads; admins
+//! and planners write.
+use axum::extract::State;
+use axum::http::StatusCode;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::AppState;
+use super::docs::ApiErrors;
+use super::extract::{Json, Path, Query};
+use crate::auth::{Caller, roles};
+use crate::db;
+use crate::error::AppResult;
+use crate::master::Page;
+use crate::master::vendors::{self, Vendor, VendorFields, VendorFilter, VendorPatch};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_vendor, list_vendors))
+        .routes(routes!(get_vendor, update_vendor))
+        .routes(routes!(deactivate_vendor))
+        .routes(routes!(activate_vendor))
+}
+
+/// Create a vendor. Roles: admin, planner.
+#[utoipa::path(post, path = "/api/v1/vendors", tag = "vendors", request_body = VendorFields,
+    responses((status = 201, body = Vendor), ApiErrors))]
+async fn create_vendor(
+    State(s): State<AppState>,
+    caller: Caller,
+    Json(body): Json<VendorFields>,
+) -> AppResult<(StatusCode, Json<Vendor>)> {
+    caller.require(roles::PLANNING)?;
+    let row = db::write(&s.db, |tx| Box::pin(vendors::create(tx, body.clone()))).await?;
+    Ok((StatusCode::CREATED, Json(row)))
+}
+
+/// List vendors, filtered, in pages. Roles: any.
+#[utoipa::path(get, path = "/api/v1/vendors", tag = "vendors", params(VendorFilter),
+    responses((status = 200, body = Page<Vendor>), ApiErrors))]
+async fn list_vendors(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(filter): Query<VendorFilter>,
+) -> AppResult<Json<Page<Vendor>>> {
+    caller.require(roles::ANY)?;
+    Ok(Json(vendors::list(&s.db, filter).await?))
+}
+
+/// Get one vendor. Roles: any.
+#[utoipa::path(get, path = "/api/v1/vendors/{id}", tag = "vendors", params(("id" = i64, Path)),
+    responses((status = 200, body = Vendor), ApiErrors))]
+async fn get_vendor(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Vendor>> {
+    caller.require(roles::ANY)?;
+    Ok(Json(vendors::get(&s.db, id).await?))
+}
+
+/// Change some fields of a vendor. Roles: admin, planner.
+#[utoipa::path(patch, path = "/api/v1/vendors/{id}", tag = "vendors", params(("id" = i64, Path)),
+    request_body = VendorPatch, responses((status = 200, body = Vendor), ApiErrors))]
+async fn update_vendor(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<VendorPatch>,
+) -> AppResult<Json<Vendor>> {
+    caller.require(roles::PLANNING)?;
+    Ok(Json(
+        db::write(&s.db, |tx| Box::pin(vendors::update(tx, id, body.clone()))).await?,
+    ))
+}
+
+/// Deactivate a vendor: it stays readable but is no longer ordered from. Roles: admin, planner.
+#[utoipa::path(post, path = "/api/v1/vendors/{id}/deactivate", tag = "vendors",
+    params(("id" = i64, Path)), responses((status = 200, body = Vendor), ApiErrors))]
+async fn deactivate_vendor(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Vendor>> {
+    caller.require(roles::PLANNING)?;
+    Ok(Json(
+        db::write(&s.db, |tx| Box::pin(vendors::set_active(tx, id, false))).await?,
+    ))
+}
+
+/// Reactivate a vendor. Roles: admin, planner.
+#[utoipa::path(post, path = "/api/v1/vendors/{id}/activate", tag = "vendors",
+    params(("id" = i64, Path)), responses((status = 200, body = Vendor), ApiErrors))]
+async fn activate_vendor(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Vendor>> {
+    caller.require(roles::PLANNING)?;
+    Ok(Json(
+        db::write(&s.db, |tx| Box::pin(vendors::set_active(tx, id, true))).await?,
+    ))
+}
