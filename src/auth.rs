@@ -73,6 +73,8 @@ pub mod roles {
     pub const ANY: &[Role] = &[Admin, Planner, Warehouse, Engineer];
     pub const ADMIN: &[Role] = &[Admin];
     pub const PLANNING: &[Role] = &[Admin, Planner];
+    /// Posting stock documents: warehouse staff (and admins, to fix things).
+    pub const STOCK: &[Role] = &[Admin, Warehouse];
 }
 
 /// The authenticated user behind a request.

@@ -32,6 +32,15 @@ pub enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Rebuild every balance from the ledger; print each difference and
+    /// exit non-zero on any drift.
+    Verify {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -128,6 +137,50 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     let t = auth::revoke_token(&conn, id).await?;
                     eprintln!("token {} ({}) of {} revoked", t.id, t.prefix, t.user_name);
                 }
+            }
+        }
+        Command::Verify { database, json } => {
+            let conn = db::connect(&database.database_url, 1).await?;
+            db::migrate(&conn).await?;
+            let report = crate::inventory::verify::verify(&conn).await?;
+            if json {
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "checked {} movements, {} balances, {} parts",
+                    report.movements, report.balances, report.parts
+                )?;
+                for d in &report.drift {
+                    writeln!(
+                        out,
+                        "DRIFT {:<12} part {:<8} {:<28} ledger {:>8} balance {:>8}",
+                        d.check,
+                        d.part_id,
+                        d.location.as_deref().unwrap_or("-"),
+                        d.expected,
+                        d.actual
+                    )?;
+                }
+                writeln!(
+                    out,
+                    "{}",
+                    if report.ok {
+                        "ledger and balances agree"
+                    } else {
+                        "DRIFT FOUND"
+                    }
+                )?;
+            }
+            if !report.ok {
+                return Err(CliError::App(format!(
+                    "{} differences between ledger and balances",
+                    report.drift.len()
+                )));
             }
         }
         Command::Openapi => {

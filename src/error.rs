@@ -36,8 +36,8 @@ pub enum AppError {
     MalformedJson(String),
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
-    #[error("request body exceeds {0} bytes")]
-    PayloadTooLarge(usize),
+    #[error("request body is larger than the limit")]
+    PayloadTooLarge,
     #[error("invalid request")]
     Validation(Vec<FieldError>),
     #[error("invalid {what}: {detail}")]
@@ -59,6 +59,27 @@ pub enum AppError {
     },
     #[error("{0}")]
     Conflict(String),
+    #[error(
+        "insufficient stock of part {part_id} ({condition}) in warehouse {warehouse_id}: {requested} requested, {available} available"
+    )]
+    InsufficientStock {
+        part_id: i64,
+        warehouse_id: i64,
+        condition: String,
+        requested: i64,
+        available: i64,
+    },
+    #[error("cannot {action} a {what} that is {current}; allowed next: {}", if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") })]
+    InvalidTransition {
+        what: &'static str,
+        action: &'static str,
+        current: String,
+        allowed: Vec<&'static str>,
+    },
+    #[error("this Idempotency-Key was used for a different request")]
+    IdempotencyKeyReused,
+    #[error("a request with this Idempotency-Key is still being processed; retry later")]
+    IdempotencyInProgress,
     #[error("the database refused the change: {0}")]
     ConstraintViolation(String),
     #[error("service unavailable: {0}")]
@@ -81,13 +102,18 @@ impl AppError {
         match self {
             Self::MalformedJson(_) | Self::BadParameter { .. } => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Validation(_) | Self::ConstraintViolation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound(_) | Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::AlreadyExists { .. } | Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::AlreadyExists { .. }
+            | Self::Conflict(_)
+            | Self::InsufficientStock { .. }
+            | Self::InvalidTransition { .. }
+            | Self::IdempotencyInProgress => StatusCode::CONFLICT,
+            Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable(_) | Self::Contention(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -99,7 +125,7 @@ impl AppError {
             Self::MalformedJson(_) => "malformed_json",
             Self::BadParameter { .. } => "bad_parameter",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
-            Self::PayloadTooLarge(_) => "payload_too_large",
+            Self::PayloadTooLarge => "payload_too_large",
             Self::Validation(_) => "validation_failed",
             Self::ConstraintViolation(_) => "constraint_violation",
             Self::Unauthorized => "unauthorized",
@@ -109,6 +135,10 @@ impl AppError {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::AlreadyExists { .. } => "already_exists",
             Self::Conflict(_) => "conflict",
+            Self::InsufficientStock { .. } => "insufficient_stock",
+            Self::InvalidTransition { .. } => "invalid_transition",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
+            Self::IdempotencyInProgress => "idempotency_in_progress",
             Self::Unavailable(_) => "unavailable",
             Self::Contention(_) => "contention",
             Self::Internal(_) => "internal_error",
@@ -120,7 +150,7 @@ impl AppError {
             Self::MalformedJson(_) => "Malformed JSON",
             Self::BadParameter { .. } => "Bad parameter",
             Self::UnsupportedMediaType(_) => "Unsupported media type",
-            Self::PayloadTooLarge(_) => "Payload too large",
+            Self::PayloadTooLarge => "Payload too large",
             Self::Validation(_) => "Validation failed",
             Self::ConstraintViolation(_) => "Constraint violation",
             Self::Unauthorized => "Unauthorized",
@@ -129,6 +159,10 @@ impl AppError {
             Self::MethodNotAllowed => "Method not allowed",
             Self::AlreadyExists { .. } => "Already exists",
             Self::Conflict(_) => "Conflict",
+            Self::InsufficientStock { .. } => "Insufficient stock",
+            Self::InvalidTransition { .. } => "Invalid transition",
+            Self::IdempotencyKeyReused => "Idempotency key reused",
+            Self::IdempotencyInProgress => "Idempotent request in progress",
             Self::Unavailable(_) | Self::Contention(_) => "Service unavailable",
             Self::Internal(_) => "Internal server error",
         }
@@ -166,6 +200,20 @@ impl AppError {
                 Self::BadParameter { what, detail } => vec![FieldError::new(*what, detail.clone())],
                 _ => Vec::new(),
             },
+            current_state: match self {
+                Self::InvalidTransition { current, .. } => Some(current.clone()),
+                _ => None,
+            },
+            allowed_next: match self {
+                Self::InvalidTransition { allowed, .. } => {
+                    Some(allowed.iter().map(|a| (*a).to_owned()).collect())
+                }
+                _ => None,
+            },
+            available: match self {
+                Self::InsufficientStock { available, .. } => Some(*available),
+                _ => None,
+            },
         }
     }
 }
@@ -184,6 +232,15 @@ pub struct Problem {
     /// The invalid fields, when the problem is about specific fields.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For `invalid_transition`: the document's current state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_state: Option<String>,
+    /// For `invalid_transition`: the actions allowed from the current state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_next: Option<Vec<String>>,
+    /// For `insufficient_stock`: the units available to the request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub available: Option<i64>,
 }
 
 impl IntoResponse for AppError {

@@ -10,6 +10,8 @@
 //! - [`error`] — one error enum rendered as problem+json with stable codes.
 //! - [`db`] — connecting, migrating, retrying write transactions.
 //! - [`domain`] — pure validated types: money, vocabularies, field checks.
+//! - [`inventory`] — the stock ledger: posting, balances, reservations,
+//!   idempotency, verify.
 //! - [`master`] — master data services: parts, network, sites, vendors.
 //! - [`demo`] — the demo network seeded by `serve --demo`.
 pub mod api;
@@ -20,6 +22,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod inventory;
 pub mod master;
 pub mod server;
 

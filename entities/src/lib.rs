@@ -8,11 +8,18 @@
 //! unit costs, so the service converts to and from `rust_decimal::Decimal`.
 
 pub mod api_token;
+pub mod idempotency_key;
 pub mod installed_base;
 pub mod lane;
 pub mod part;
+pub mod reservation;
 pub mod site;
 pub mod sla_class;
+pub mod stock_balance;
+pub mod stock_document;
+pub mod stock_movement;
+pub mod stocktake;
+pub mod stocktake_line;
 pub mod user;
 pub mod vendor;
 pub mod warehouse;

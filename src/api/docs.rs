@@ -22,7 +22,8 @@ use crate::error::Problem;
         (name = "network", description = "Warehouses and the lanes between them"),
         (name = "sites", description = "SLA classes, customer sites and their installed base"),
         (name = "vendors", description = "Suppliers and repair vendors"),
-        (name = "admin", description = "Users and API tokens"),
+        (name = "admin", description = "Users, API tokens, ledger verification"),
+        (name = "stock", description = "The stock ledger: receipts, issues, reservations, condition changes, reversals (4.2.3)"),
     )
 )]
 pub struct ApiDoc;

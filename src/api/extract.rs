@@ -24,28 +24,38 @@ where
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
-        let content_type = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let mime = content_type.split(';').next().unwrap_or("").trim();
-        if !(mime == "application/json"
-            || (mime.starts_with("application/") && mime.ends_with("+json")))
-        {
-            return Err(AppError::UnsupportedMediaType(format!(
-                "expected `Content-Type: application/json`, got `{content_type}`"
-            )));
-        }
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::PayloadTooLarge(0)
-            } else {
-                AppError::MalformedJson(rejection.body_text())
-            }
-        })?;
+        check_json_content_type(&req)?;
+        let bytes = read_body(req, state).await?;
         parse_json(&bytes).map(Json)
     }
+}
+
+/// Refuses bodies that do not say they are JSON with 415.
+fn check_json_content_type(req: &Request) -> Result<(), AppError> {
+    let content_type = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mime = content_type.split(';').next().unwrap_or("").trim();
+    if mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json")) {
+        Ok(())
+    } else {
+        Err(AppError::UnsupportedMediaType(format!(
+            "expected `Content-Type: application/json`, got `{content_type}`"
+        )))
+    }
+}
+
+/// Reads the body within the configured limit (413 beyond it).
+async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, AppError> {
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge
+        } else {
+            AppError::MalformedJson(rejection.body_text())
+        }
+    })
 }
 
 /// Parses a JSON document, telling syntax errors (400) apart from
@@ -137,5 +147,81 @@ where
                 what: "path",
                 detail: rejection.body_text(),
             })
+    }
+}
+
+/// A JSON body plus what idempotency needs: the `Idempotency-Key` header
+/// and a fingerprint of method, path and body, so a reused key with a
+/// different request is recognised.
+#[derive(Debug, Clone)]
+pub struct IdempotentJson<T> {
+    pub value: T,
+    pub key: Option<String>,
+    pub fingerprint: String,
+}
+
+impl<T, S> FromRequest<S> for IdempotentJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        use sha2::Digest;
+        let key = idempotency_key(req.headers())?;
+        let mut hasher = request_hasher(req.method(), req.uri());
+        check_json_content_type(&req)?;
+        let bytes = read_body(req, state).await?;
+        hasher.update(&bytes);
+        let value = parse_json(&bytes)?;
+        Ok(IdempotentJson {
+            value,
+            key,
+            fingerprint: hex::encode(hasher.finalize()),
+        })
+    }
+}
+
+fn idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<String>, AppError> {
+    match headers.get("idempotency-key") {
+        Some(v) => {
+            let k = v.to_str().map_err(|_| AppError::BadParameter {
+                what: "Idempotency-Key",
+                detail: "must be visible ASCII".into(),
+            })?;
+            crate::inventory::idempotency::validate_key(k)?;
+            Ok(Some(k.to_owned()))
+        }
+        None => Ok(None),
+    }
+}
+
+fn request_hasher(method: &axum::http::Method, uri: &axum::http::Uri) -> sha2::Sha256 {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(method.as_str().as_bytes());
+    hasher.update(b" ");
+    hasher.update(uri.path().as_bytes());
+    hasher.update(b"\n");
+    hasher
+}
+
+/// The idempotency key and fingerprint of a POST without a body.
+#[derive(Debug, Clone)]
+pub struct IdempotentCall {
+    pub key: Option<String>,
+    pub fingerprint: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotentCall {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, AppError> {
+        use sha2::Digest;
+        Ok(IdempotentCall {
+            key: idempotency_key(&parts.headers)?,
+            fingerprint: hex::encode(request_hasher(&parts.method, &parts.uri).finalize()),
+        })
     }
 }

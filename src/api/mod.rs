@@ -5,6 +5,7 @@ pub mod docs;
 pub mod extract;
 pub mod network;
 pub mod parts;
+pub mod stock;
 pub mod sites;
 pub mod system;
 pub mod vendors;
@@ -36,6 +37,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(system::router())
         .merge(admin::router())
         .merge(parts::router())
+        .merge(stock::router())
         .merge(network::router())
         .merge(sites::router())
         .merge(vendors::router())

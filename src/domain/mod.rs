@@ -5,6 +5,7 @@
 //! tested and reused by the CLI and the planning engine.
 pub mod kinds;
 pub mod money;
+pub mod stock;
 pub mod validate;
 
 pub use kinds::*;

@@ -1,0 +1,25 @@
+//! A quantity held for a purpose until it is released or consumed.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "reservations")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub part_id: i64,
+    pub warehouse_id: i64,
+    pub condition: String,
+    pub quantity: i32,
+    /// `active`, `released` or `consumed`.
+    pub status: String,
+    pub reference: String,
+    pub consumed_by_document_id: Option<i64>,
+    pub created_by: i64,
+    pub created_at: DateTimeUtc,
+    pub closed_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,21 @@
+//! On-hand and reserved units of a part in a warehouse and condition,
+//! derived from the ledger and kept in step in the same transaction.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "stock_balances")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub part_id: i64,
+    pub warehouse_id: i64,
+    pub condition: String,
+    pub on_hand: i32,
+    pub reserved: i32,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

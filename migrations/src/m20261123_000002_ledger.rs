@@ -1,0 +1,471 @@
+//! The stock ledger: documents, immutable movements, guarded balances,
+//! reservations, idempotency keys and stocktakes.
+//!
+//! The balance table's CHECK constraints are the last line of defence: the
+//! service only changes balances with conditional updates, but even a bug
+//! cannot store negative stock or reserve more than is on hand.
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum StockDocuments {
+    Table,
+    Id,
+    DocType,
+    WarehouseId,
+    Reference,
+    Reason,
+    Counterparty,
+    CounterpartyId,
+    ReversesDocumentId,
+    CreatedBy,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum StockMovements {
+    Table,
+    Id,
+    DocumentId,
+    PartId,
+    Quantity,
+    FromKind,
+    FromId,
+    FromCondition,
+    ToKind,
+    ToId,
+    ToCondition,
+    MovementType,
+    ActorId,
+    ReversesMovementId,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum StockBalances {
+    Table,
+    Id,
+    PartId,
+    WarehouseId,
+    Condition,
+    OnHand,
+    Reserved,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Reservations {
+    Table,
+    Id,
+    PartId,
+    WarehouseId,
+    Condition,
+    Quantity,
+    Status,
+    Reference,
+    ConsumedByDocumentId,
+    CreatedBy,
+    CreatedAt,
+    ClosedAt,
+}
+
+#[derive(DeriveIden)]
+enum IdempotencyKeys {
+    Table,
+    Id,
+    UserId,
+    Key,
+    RequestHash,
+    State,
+    ResponseStatus,
+    ResponseBody,
+    CreatedAt,
+    CompletedAt,
+}
+
+#[derive(DeriveIden)]
+enum Stocktakes {
+    Table,
+    Id,
+    WarehouseId,
+    Status,
+    Note,
+    CreatedBy,
+    CreatedAt,
+    ApprovedBy,
+    ApprovedAt,
+    AdjustmentDocumentId,
+}
+
+#[derive(DeriveIden)]
+enum StocktakeLines {
+    Table,
+    Id,
+    StocktakeId,
+    PartId,
+    Condition,
+    SnapshotQty,
+    CountedQty,
+    SystemQtyAtCount,
+    CountedBy,
+    CountedAt,
+}
+
+#[derive(DeriveIden)]
+enum Parts {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Warehouses {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Users {
+    Table,
+    Id,
+}
+
+const CONDITIONS: [&str; 3] = ["good", "defective", "quarantined"];
+
+fn fk(
+    name: &str,
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(name)
+        .from(from.0, from.1)
+        .to(to.0, to.1)
+        .on_delete(ForeignKeyAction::Restrict)
+        .take()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(StockDocuments::Table)
+                .col(big_pk_auto(StockDocuments::Id))
+                .col(string(StockDocuments::DocType))
+                .col(big_integer_null(StockDocuments::WarehouseId))
+                .col(string(StockDocuments::Reference))
+                .col(string(StockDocuments::Reason))
+                .col(string(StockDocuments::Counterparty))
+                .col(big_integer_null(StockDocuments::CounterpartyId))
+                .col(big_integer_null(StockDocuments::ReversesDocumentId).unique_key())
+                .col(big_integer(StockDocuments::CreatedBy))
+                .col(timestamp_with_time_zone(StockDocuments::CreatedAt))
+                .foreign_key(&mut fk(
+                    "fk_documents_warehouse",
+                    (StockDocuments::Table, StockDocuments::WarehouseId),
+                    (Warehouses::Table, Warehouses::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_documents_user",
+                    (StockDocuments::Table, StockDocuments::CreatedBy),
+                    (Users::Table, Users::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_documents_reverses",
+                    (StockDocuments::Table, StockDocuments::ReversesDocumentId),
+                    (StockDocuments::Table, StockDocuments::Id),
+                ))
+                .take(),
+        )
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(StockMovements::Table)
+                .col(big_pk_auto(StockMovements::Id))
+                .col(big_integer(StockMovements::DocumentId))
+                .col(big_integer(StockMovements::PartId))
+                .col(
+                    integer(StockMovements::Quantity)
+                        .check(Expr::col(StockMovements::Quantity).gt(0)),
+                )
+                .col(string(StockMovements::FromKind))
+                .col(big_integer_null(StockMovements::FromId))
+                .col(
+                    string(StockMovements::FromCondition)
+                        .check(Expr::col(StockMovements::FromCondition).is_in(CONDITIONS)),
+                )
+                .col(string(StockMovements::ToKind))
+                .col(big_integer_null(StockMovements::ToId))
+                .col(
+                    string(StockMovements::ToCondition)
+                        .check(Expr::col(StockMovements::ToCondition).is_in(CONDITIONS)),
+                )
+                .col(string(StockMovements::MovementType))
+                .col(big_integer(StockMovements::ActorId))
+                .col(big_integer_null(StockMovements::ReversesMovementId).unique_key())
+                .col(timestamp_with_time_zone(StockMovements::CreatedAt))
+                .foreign_key(&mut fk(
+                    "fk_movements_document",
+                    (StockMovements::Table, StockMovements::DocumentId),
+                    (StockDocuments::Table, StockDocuments::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_movements_part",
+                    (StockMovements::Table, StockMovements::PartId),
+                    (Parts::Table, Parts::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_movements_actor",
+                    (StockMovements::Table, StockMovements::ActorId),
+                    (Users::Table, Users::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_movements_reverses",
+                    (StockMovements::Table, StockMovements::ReversesMovementId),
+                    (StockMovements::Table, StockMovements::Id),
+                ))
+                .take(),
+        )
+        .await?;
+        for (name, cols) in [
+            (
+                "ix_movements_part",
+                vec![StockMovements::PartId, StockMovements::Id],
+            ),
+            ("ix_movements_document", vec![StockMovements::DocumentId]),
+            (
+                "ix_movements_from",
+                vec![StockMovements::FromId, StockMovements::Id],
+            ),
+            (
+                "ix_movements_to",
+                vec![StockMovements::ToId, StockMovements::Id],
+            ),
+        ] {
+            let mut index = Index::create();
+            index.name(name).table(StockMovements::Table);
+            for c in cols {
+                index.col(c);
+            }
+            m.create_index(index.take()).await?;
+        }
+
+        m.create_table(
+            Table::create()
+                .table(StockBalances::Table)
+                .col(big_pk_auto(StockBalances::Id))
+                .col(big_integer(StockBalances::PartId))
+                .col(big_integer(StockBalances::WarehouseId))
+                .col(
+                    string(StockBalances::Condition)
+                        .check(Expr::col(StockBalances::Condition).is_in(CONDITIONS)),
+                )
+                .col(integer(StockBalances::OnHand).check(Expr::col(StockBalances::OnHand).gte(0)))
+                .col(
+                    integer(StockBalances::Reserved)
+                        .check(Expr::col(StockBalances::Reserved).gte(0)),
+                )
+                .col(timestamp_with_time_zone(StockBalances::UpdatedAt))
+                .check(Expr::col(StockBalances::Reserved).lte(Expr::col(StockBalances::OnHand)))
+                .foreign_key(&mut fk(
+                    "fk_balances_part",
+                    (StockBalances::Table, StockBalances::PartId),
+                    (Parts::Table, Parts::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_balances_warehouse",
+                    (StockBalances::Table, StockBalances::WarehouseId),
+                    (Warehouses::Table, Warehouses::Id),
+                ))
+                .take(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ux_balances_part_warehouse_condition")
+                .table(StockBalances::Table)
+                .col(StockBalances::PartId)
+                .col(StockBalances::WarehouseId)
+                .col(StockBalances::Condition)
+                .unique()
+                .take(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_balances_warehouse")
+                .table(StockBalances::Table)
+                .col(StockBalances::WarehouseId)
+                .take(),
+        )
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(Reservations::Table)
+                .col(big_pk_auto(Reservations::Id))
+                .col(big_integer(Reservations::PartId))
+                .col(big_integer(Reservations::WarehouseId))
+                .col(
+                    string(Reservations::Condition)
+                        .check(Expr::col(Reservations::Condition).is_in(CONDITIONS)),
+                )
+                .col(integer(Reservations::Quantity).check(Expr::col(Reservations::Quantity).gt(0)))
+                .col(string(Reservations::Status).check(
+                    Expr::col(Reservations::Status).is_in(["active", "released", "consumed"]),
+                ))
+                .col(string(Reservations::Reference))
+                .col(big_integer_null(Reservations::ConsumedByDocumentId))
+                .col(big_integer(Reservations::CreatedBy))
+                .col(timestamp_with_time_zone(Reservations::CreatedAt))
+                .col(timestamp_with_time_zone_null(Reservations::ClosedAt))
+                .foreign_key(&mut fk(
+                    "fk_reservations_part",
+                    (Reservations::Table, Reservations::PartId),
+                    (Parts::Table, Parts::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_reservations_warehouse",
+                    (Reservations::Table, Reservations::WarehouseId),
+                    (Warehouses::Table, Warehouses::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_reservations_document",
+                    (Reservations::Table, Reservations::ConsumedByDocumentId),
+                    (StockDocuments::Table, StockDocuments::Id),
+                ))
+                .take(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_reservations_balance")
+                .table(Reservations::Table)
+                .col(Reservations::PartId)
+                .col(Reservations::WarehouseId)
+                .col(Reservations::Status)
+                .take(),
+        )
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(IdempotencyKeys::Table)
+                .col(big_pk_auto(IdempotencyKeys::Id))
+                .col(big_integer(IdempotencyKeys::UserId))
+                .col(string(IdempotencyKeys::Key))
+                .col(string(IdempotencyKeys::RequestHash))
+                .col(
+                    string(IdempotencyKeys::State)
+                        .check(Expr::col(IdempotencyKeys::State).is_in(["running", "done"])),
+                )
+                .col(integer_null(IdempotencyKeys::ResponseStatus))
+                .col(text_null(IdempotencyKeys::ResponseBody))
+                .col(timestamp_with_time_zone(IdempotencyKeys::CreatedAt))
+                .col(timestamp_with_time_zone_null(IdempotencyKeys::CompletedAt))
+                .take(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ux_idempotency_user_key")
+                .table(IdempotencyKeys::Table)
+                .col(IdempotencyKeys::UserId)
+                .col(IdempotencyKeys::Key)
+                .unique()
+                .take(),
+        )
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(Stocktakes::Table)
+                .col(big_pk_auto(Stocktakes::Id))
+                .col(big_integer(Stocktakes::WarehouseId))
+                .col(
+                    string(Stocktakes::Status).check(Expr::col(Stocktakes::Status).is_in([
+                        "open",
+                        "approved",
+                        "cancelled",
+                    ])),
+                )
+                .col(string(Stocktakes::Note))
+                .col(big_integer(Stocktakes::CreatedBy))
+                .col(timestamp_with_time_zone(Stocktakes::CreatedAt))
+                .col(big_integer_null(Stocktakes::ApprovedBy))
+                .col(timestamp_with_time_zone_null(Stocktakes::ApprovedAt))
+                .col(big_integer_null(Stocktakes::AdjustmentDocumentId))
+                .foreign_key(&mut fk(
+                    "fk_stocktakes_warehouse",
+                    (Stocktakes::Table, Stocktakes::WarehouseId),
+                    (Warehouses::Table, Warehouses::Id),
+                ))
+                .take(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(StocktakeLines::Table)
+                .col(big_pk_auto(StocktakeLines::Id))
+                .col(big_integer(StocktakeLines::StocktakeId))
+                .col(big_integer(StocktakeLines::PartId))
+                .col(
+                    string(StocktakeLines::Condition)
+                        .check(Expr::col(StocktakeLines::Condition).is_in(CONDITIONS)),
+                )
+                .col(
+                    integer(StocktakeLines::SnapshotQty)
+                        .check(Expr::col(StocktakeLines::SnapshotQty).gte(0)),
+                )
+                .col(
+                    integer_null(StocktakeLines::CountedQty)
+                        .check(Expr::col(StocktakeLines::CountedQty).gte(0)),
+                )
+                .col(integer_null(StocktakeLines::SystemQtyAtCount))
+                .col(big_integer_null(StocktakeLines::CountedBy))
+                .col(timestamp_with_time_zone_null(StocktakeLines::CountedAt))
+                .foreign_key(&mut fk(
+                    "fk_stocktake_lines_stocktake",
+                    (StocktakeLines::Table, StocktakeLines::StocktakeId),
+                    (Stocktakes::Table, Stocktakes::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_stocktake_lines_part",
+                    (StocktakeLines::Table, StocktakeLines::PartId),
+                    (Parts::Table, Parts::Id),
+                ))
+                .take(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ux_stocktake_lines")
+                .table(StocktakeLines::Table)
+                .col(StocktakeLines::StocktakeId)
+                .col(StocktakeLines::PartId)
+                .col(StocktakeLines::Condition)
+                .unique()
+                .take(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for table in [
+            StocktakeLines::Table.into_iden(),
+            Stocktakes::Table.into_iden(),
+            IdempotencyKeys::Table.into_iden(),
+            Reservations::Table.into_iden(),
+            StockBalances::Table.into_iden(),
+            StockMovements::Table.into_iden(),
+            StockDocuments::Table.into_iden(),
+        ] {
+            m.drop_table(Table::drop().table(table).take()).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,300 @@
+//! `/api/v1/stock`: the ledger and warehouse operations. Everyone reads;
+//! warehouse staff and admins post. Every POST that changes stock honours
+//! an `Idempotency-Key` header.
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::AppState;
+use super::docs::ApiErrors;
+use super::extract::{IdempotentCall, IdempotentJson, Json, Path, Query};
+use crate::auth::{Caller, roles};
+use crate::error::{AppError, AppResult};
+use crate::inventory::documents::{
+    self, ConditionChangeRequest, IssueRequest, ReceiptRequest, ReverseRequest,
+};
+use crate::inventory::idempotency::{self, Outcome};
+use crate::inventory::ledger::{self, Document, Movement};
+use crate::inventory::queries::{self, MovementFilter, StockFilter, StockLevel};
+use crate::inventory::reservations::{
+    self, ConsumeRequest, Reservation, ReservationFilter, ReserveRequest,
+};
+use crate::inventory::verify::{self, VerifyReport};
+use crate::master::Page;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(stock_levels))
+        .routes(routes!(list_movements))
+        .routes(routes!(post_receipt))
+        .routes(routes!(post_issue))
+        .routes(routes!(post_condition_change))
+        .routes(routes!(get_document))
+        .routes(routes!(reverse_document))
+        .routes(routes!(create_reservation, list_reservations))
+        .routes(routes!(get_reservation))
+        .routes(routes!(release_reservation))
+        .routes(routes!(consume_reservation))
+        .routes(routes!(verify_ledger))
+}
+
+/// The JSON answer of an idempotent POST; a replay says so in a header.
+fn respond(outcome: Outcome) -> Response {
+    let mut response = (outcome.status, axum::Json(outcome.body)).into_response();
+    if outcome.replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    response
+}
+
+fn to_json<T: Serialize>(value: T) -> AppResult<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Runs a stock-changing service call exactly once per idempotency key.
+macro_rules! exactly_once {
+    ($state:expr, $caller:expr, $key:expr, $fingerprint:expr, $status:expr, |$tx:ident| $call:expr) => {{
+        let outcome = idempotency::run(
+            &$state.db,
+            $caller.user_id,
+            $key.as_deref(),
+            &$fingerprint,
+            $status,
+            |$tx| {
+                let fut = $call;
+                Box::pin(async move { to_json(fut.await?) })
+            },
+        )
+        .await?;
+        Ok(respond(outcome))
+    }};
+}
+
+/// On-hand, reserved, available and value per part, warehouse and condition. Roles: any.
+#[utoipa::path(get, path = "/api/v1/stock", tag = "stock", params(StockFilter),
+    responses((status = 200, body = Page<StockLevel>), ApiErrors))]
+async fn stock_levels(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(f): Query<StockFilter>,
+) -> AppResult<Json<Page<StockLevel>>> {
+    caller.require(roles::ANY)?;
+    Ok(Json(queries::stock(&s.db, f).await?))
+}
+
+/// Movement history by part, warehouse or document, oldest first, keyset-paged. Roles: any.
+#[utoipa::path(get, path = "/api/v1/stock/movements", tag = "stock", params(MovementFilter),
+    responses((status = 200, body = Page<Movement>), ApiErrors))]
+async fn list_movements(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(f): Query<MovementFilter>,
+) -> AppResult<Json<Page<Movement>>> {
+    caller.require(roles::ANY)?;
+    Ok(Json(queries::movements(&s.db, f).await?))
+}
+
+/// Post a receipt (inbound order). Roles: warehouse, admin.
+#[utoipa::path(post, path = "/api/v1/stock/receipts", tag = "stock", request_body = ReceiptRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Exactly-once key")),
+    responses((status = 201, body = Document), ApiErrors))]
+async fn post_receipt(
+    State(s): State<AppState>,
+    caller: Caller,
+    body: IdempotentJson<ReceiptRequest>,
+) -> AppResult<Response> {
+    caller.require(roles::STOCK)?;
+    let (actor, req) = (caller.user_id, body.value);
+    exactly_once!(
+        s,
+        caller,
+        body.key,
+        body.fingerprint,
+        StatusCode::CREATED,
+        |tx| documents::receive(tx, actor, req.clone())
+    )
+}
+
+/// Post an issue (outbound order); refused whole with 409 `insufficient_stock`
+/// when any line's available stock is short. Roles: warehouse, admin.
+#[utoipa::path(post, path = "/api/v1/stock/issues", tag = "stock", request_body = IssueRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Exactly-once key")),
+    responses((status = 201, body = Document), ApiErrors))]
+async fn post_issue(
+    State(s): State<AppState>,
+    caller: Caller,
+    body: IdempotentJson<IssueRequest>,
+) -> AppResult<Response> {
+    caller.require(roles::STOCK)?;
+    let (actor, req) = (caller.user_id, body.value);
+    exactly_once!(
+        s,
+        caller,
+        body.key,
+        body.fingerprint,
+        StatusCode::CREATED,
+        |tx| documents::issue(tx, actor, req.clone())
+    )
+}
+
+/// Move stock between conditions within a warehouse (e.g. good -> quarantined).
+/// Roles: warehouse, admin.
+#[utoipa::path(post, path = "/api/v1/stock/condition-changes", tag = "stock",
+    request_body = ConditionChangeRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Exactly-once key")),
+    responses((status = 201, body = Document), ApiErrors))]
+async fn post_condition_change(
+    State(s): State<AppState>,
+    caller: Caller,
+    body: IdempotentJson<ConditionChangeRequest>,
+) -> AppResult<Response> {
+    caller.require(roles::STOCK)?;
+    let (actor, req) = (caller.user_id, body.value);
+    exactly_once!(
+        s,
+        caller,
+        body.key,
+        body.fingerprint,
+        StatusCode::CREATED,
+        |tx| documents::change_condition(tx, actor, req.clone())
+    )
+}
+
+/// A document and its movements. Roles: any.
+#[utoipa::path(get, path = "/api/v1/stock/documents/{id}", tag = "stock", params(("id" = i64, Path)),
+    responses((status = 200, body = Document), ApiErrors))]
+async fn get_document(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Document>> {
+    caller.require(roles::ANY)?;
+    Ok(Json(
+        ledger::load(&s.db, id)
+            .await?
+            .ok_or(AppError::NotFound("document"))?,
+    ))
+}
+
+/// Correct a mistake: post the exact opposite of a document, once.
+/// Roles: warehouse, admin.
+#[utoipa::path(post, path = "/api/v1/stock/documents/{id}/reverse", tag = "stock",
+    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header, description = "Exactly-once key")),
+    request_body = ReverseRequest, responses((status = 201, body = Document), ApiErrors))]
+async fn reverse_document(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: IdempotentJson<ReverseRequest>,
+) -> AppResult<Response> {
+    caller.require(roles::STOCK)?;
+    let (actor, req) = (caller.user_id, body.value);
+    exactly_once!(
+        s,
+        caller,
+        body.key,
+        body.fingerprint,
+        StatusCode::CREATED,
+        |tx| documents::reverse(tx, actor, id, req.clone())
+    )
+}
+
+/// Hold units for a purpose. Roles: warehouse, admin.
+#[utoipa::path(post, path = "/api/v1/stock/reservations", tag = "stock", request_body = ReserveRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Exactly-once key")),
+    responses((status = 201, body = Reservation), ApiErrors))]
+async fn create_reservation(
+    State(s): State<AppState>,
+    caller: Caller,
+    body: IdempotentJson<ReserveRequest>,
+) -> AppResult<Response> {
+    caller.require(roles::STOCK)?;
+    let (actor, req) = (caller.user_id, body.value);
+    exactly_once!(
+        s,
+        caller,
+        body.key,
+        body.fingerprint,
+        StatusCode::CREATED,
+        |tx| reservations::reserve(tx, actor, req.clone())
+    )
+}
+
+/// List reservations. Roles: any.
+#[utoipa::path(get, path = "/api/v1/stock/reservations", tag = "stock", params(ReservationFilter),
+    responses((status = 200, body = Page<Reservation>), ApiErrors))]
+async fn list_reservations(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(f): Query<ReservationFilter>,
+) -> AppResult<Json<Page<Reservation>>> {
+    caller.require(roles::ANY)?;
+    Ok(Json(reservations::list(&s.db, f).await?))
+}
+
+/// One reservation. Roles: any.
+#[utoipa::path(get, path = "/api/v1/stock/reservations/{id}", tag = "stock", params(("id" = i64, Path)),
+    responses((status = 200, body = Reservation), ApiErrors))]
+async fn get_reservation(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Reservation>> {
+    caller.require(roles::ANY)?;
+    Ok(Json(reservations::get(&s.db, id).await?))
+}
+
+/// Let go of a reservation. Roles: warehouse, admin.
+#[utoipa::path(post, path = "/api/v1/stock/reservations/{id}/release", tag = "stock",
+    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header, description = "Exactly-once key")),
+    responses((status = 200, body = Reservation), ApiErrors))]
+async fn release_reservation(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    call: IdempotentCall,
+) -> AppResult<Response> {
+    caller.require(roles::STOCK)?;
+    exactly_once!(
+        s,
+        caller,
+        call.key,
+        call.fingerprint,
+        StatusCode::OK,
+        |tx| reservations::release(tx, id)
+    )
+}
+
+/// Issue the reserved units. Roles: warehouse, admin.
+#[utoipa::path(post, path = "/api/v1/stock/reservations/{id}/consume", tag = "stock",
+    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header, description = "Exactly-once key")),
+    request_body = ConsumeRequest, responses((status = 201, body = Document), ApiErrors))]
+async fn consume_reservation(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: IdempotentJson<ConsumeRequest>,
+) -> AppResult<Response> {
+    caller.require(roles::STOCK)?;
+    let (actor, req) = (caller.user_id, body.value);
+    exactly_once!(
+        s,
+        caller,
+        body.key,
+        body.fingerprint,
+        StatusCode::CREATED,
+        |tx| reservations::consume(tx, actor, id, req.clone())
+    )
+}
+
+/// Rebuild every balance from the ledger and report any drift. Roles: admin.
+#[utoipa::path(get, path = "/api/v1/admin/verify", tag = "admin",
+    responses((status = 200, body = VerifyReport), ApiErrors))]
+async fn verify_ledger(State(s): State<AppState>, caller: Caller) -> AppResult<Json<VerifyReport>> {
+    caller.require(roles::ADMIN)?;
+    Ok(Json(verify::verify(&s.db).await?))
+}

@@ -1,0 +1,116 @@
+//! The vocabulary of the stock ledger: conditions, locations, movement
+//! types, and the bounds of a quantity.
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::AppError;
+
+/// The largest quantity one line may move; a typo of ten zeros is refused
+/// instead of stored.
+pub const MAX_LINE_QUANTITY: i32 = 1_000_000;
+/// The most lines one document may have.
+pub const MAX_LINES: usize = 500;
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn from_db(text: &str) -> Result<Self, AppError> {
+                match text {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(AppError::Internal(format!(
+                        concat!("stored ", stringify!($name), " `{}` is unknown"), other
+                    ))),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// The state of stock in a warehouse. Scrapped stock leaves to the scrap
+    /// location instead of having a condition.
+    Condition { Good = "good", Defective = "defective", Quarantined = "quarantined" }
+);
+
+string_enum!(
+    /// Where stock can be. Only warehouses hold balances; the others are
+    /// virtual counterparties that make every movement balance to zero.
+    LocationKind {
+        Warehouse = "warehouse",
+        Supplier = "supplier",
+        RepairVendor = "repair_vendor",
+        Site = "site",
+        External = "external",
+        InTransit = "in_transit",
+        Scrap = "scrap",
+        Adjustment = "adjustment",
+    }
+);
+
+string_enum!(
+    /// Why stock moved.
+    MovementType {
+        Receipt = "receipt",
+        Issue = "issue",
+        ConditionChange = "condition_change",
+        StocktakeAdjustment = "stocktake_adjustment",
+        Reversal = "reversal",
+    }
+);
+
+string_enum!(
+    /// The kinds of document that post movements.
+    DocumentType {
+        Receipt = "receipt",
+        Issue = "issue",
+        ConditionChange = "condition_change",
+        StocktakeAdjustment = "stocktake_adjustment",
+        Reversal = "reversal",
+    }
+);
+
+/// A place stock is at: a kind and, for warehouses, sites and vendors, which one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, ToSchema)]
+pub struct Location {
+    pub kind: LocationKind,
+    pub id: Option<i64>,
+}
+
+impl Location {
+    pub fn warehouse(id: i64) -> Location {
+        Location {
+            kind: LocationKind::Warehouse,
+            id: Some(id),
+        }
+    }
+
+    pub fn virtual_(kind: LocationKind, id: Option<i64>) -> Location {
+        Location { kind, id }
+    }
+
+    /// The warehouse id when this is a warehouse.
+    pub fn warehouse_id(self) -> Option<i64> {
+        match self.kind {
+            LocationKind::Warehouse => self.id,
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Exactly-once POSTs with the `Idempotency-Key` header.
+//!
+//! The key is claimed (`running`) in a short transaction of its own, so a
+//! concurrent retry sees the claim at once and gets 409 instead of waiting
+//! or writing twice. The write and the stored response then commit together
+//! in one transaction: if the response is stored, the write happened, and
+//! vice versa. A refused request releases its claim (it wrote nothing, so a
+//! retry may run it again). A claim left by a crashed process is taken over
+//! after [`STALE_AFTER`].
+use axum::http::StatusCode;
+use chrono::{Duration, Utc};
+use entities::idempotency_key::{self, Column as K};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, QueryFilter,
+};
+
+use crate::db::{self, BoxFuture};
+use crate::error::{AppError, AppResult, db_error_code};
+
+/// A claim older than this belongs to a request that died with its process
+/// (requests time out long before).
+pub const STALE_AFTER: Duration = Duration::seconds(120);
+
+/// The outcome of an idempotent request.
+pub struct Outcome {
+    pub status: StatusCode,
+    pub body: serde_json::Value,
+    /// True when this is the stored answer of an earlier request.
+    pub replayed: bool,
+}
+
+enum Claim {
+    Mine {
+        id: i64,
+        claimed_at: chrono::DateTime<Utc>,
+    },
+    Replay(Outcome),
+}
+
+/// Runs `work` once per (user, key): the first call writes and stores its
+/// response; later calls with the same request get that response back.
+pub async fn run<F>(
+    db: &DatabaseConnection,
+    user_id: i64,
+    key: Option<&str>,
+    fingerprint: &str,
+    status: StatusCode,
+    mut work: F,
+) -> AppResult<Outcome>
+where
+    F: for<'c> FnMut(&'c DatabaseTransaction) -> BoxFuture<'c, AppResult<serde_json::Value>>,
+{
+    let Some(key) = key else {
+        let body = db::write(db, |tx| work(tx)).await?;
+        return Ok(Outcome {
+            status,
+            body,
+            replayed: false,
+        });
+    };
+    let (claim_id, claimed_at) = match claim(db, user_id, key, fingerprint).await? {
+        Claim::Replay(outcome) => return Ok(outcome),
+        Claim::Mine { id, claimed_at } => (id, claimed_at),
+    };
+    let result = db::write(db, |tx| {
+        let fut = work(tx);
+        Box::pin(async move {
+            let body = fut.await?;
+            let stmt = Query::update()
+                .table(idempotency_key::Entity)
+                .value(K::State, "done")
+                .value(K::ResponseStatus, i32::from(status.as_u16()))
+                .value(K::ResponseBody, body.to_string())
+                .value(K::CompletedAt, Utc::now())
+                .and_where(Expr::col(K::Id).eq(claim_id))
+                .and_where(Expr::col(K::State).eq("running"))
+                .and_where(Expr::col(K::CreatedAt).eq(claimed_at))
+                .to_owned();
+            if tx.execute(&stmt).await?.rows_affected() != 1 {
+                return Err(AppError::IdempotencyInProgress);
+            }
+            Ok(body)
+        })
+    })
+    .await;
+    match result {
+        Ok(body) => Ok(Outcome {
+            status,
+            body,
+            replayed: false,
+        }),
+        Err(e) => {
+            let release = Query::delete()
+                .from_table(idempotency_key::Entity)
+                .and_where(Expr::col(K::Id).eq(claim_id))
+                .and_where(Expr::col(K::State).eq("running"))
+                .and_where(Expr::col(K::CreatedAt).eq(claimed_at))
+                .to_owned();
+            if let Err(release_err) = db.execute(&release).await {
+                tracing::warn!(error = %release_err, "could not release idempotency claim");
+            }
+            Err(e)
+        }
+    }
+}
+
+async fn claim(
+    db: &DatabaseConnection,
+    user_id: i64,
+    key: &str,
+    fingerprint: &str,
+) -> AppResult<Claim> {
+    for _ in 0..3 {
+        let tx = db::begin_write(db).await?;
+        let existing = idempotency_key::Entity::find()
+            .filter(K::UserId.eq(user_id))
+            .filter(K::Key.eq(key))
+            .one(&tx)
+            .await?;
+        let now = Utc::now();
+        match existing {
+            Some(row) if row.request_hash != fingerprint => {
+                return Err(AppError::IdempotencyKeyReused);
+            }
+            Some(row) if row.state == "done" => {
+                let status = row
+                    .response_status
+                    .and_then(|s| u16::try_from(s).ok())
+                    .and_then(|s| StatusCode::from_u16(s).ok())
+                    .unwrap_or(StatusCode::OK);
+                let body = row
+                    .response_body
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()
+                    .map_err(|e| AppError::Internal(format!("stored response: {e}")))?
+                    .unwrap_or(serde_json::Value::Null);
+                return Ok(Claim::Replay(Outcome {
+                    status,
+                    body,
+                    replayed: true,
+                }));
+            }
+            Some(row) if now - row.created_at < STALE_AFTER => {
+                return Err(AppError::IdempotencyInProgress);
+            }
+            Some(row) => {
+                // A claim abandoned by a crashed request: take it over.
+                let id = row.id;
+                let mut model: idempotency_key::ActiveModel = row.into();
+                model.created_at = Set(now);
+                model.update(&tx).await?;
+                tx.commit().await?;
+                return Ok(Claim::Mine {
+                    id,
+                    claimed_at: now,
+                });
+            }
+            None => {
+                let inserted = idempotency_key::ActiveModel {
+                    user_id: Set(user_id),
+                    key: Set(key.to_owned()),
+                    request_hash: Set(fingerprint.to_owned()),
+                    state: Set("running".into()),
+                    response_status: Set(None),
+                    response_body: Set(None),
+                    created_at: Set(now),
+                    completed_at: Set(None),
+                    ..Default::default()
+                }
+                .insert(&tx)
+                .await;
+                match inserted {
+                    Ok(row) => {
+                        tx.commit().await?;
+                        // Read back what the database stored: timestamps
+                        // may lose precision, and the completion compares it.
+                        let stored = idempotency_key::Entity::find_by_id(row.id)
+                            .one(db)
+                            .await?
+                            .map_or(row.created_at, |r| r.created_at);
+                        return Ok(Claim::Mine {
+                            id: row.id,
+                            claimed_at: stored,
+                        });
+                    }
+                    Err(e) if is_unique_violation(&e) => {
+                        let _ = tx.rollback().await;
+                        continue;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+    }
+    Err(AppError::IdempotencyInProgress)
+}
+
+fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
+    matches!(db_error_code(e).as_deref(), Some("23505" | "2067" | "1555"))
+}
+
+/// Checks the header's value: 1 to 200 visible ASCII characters.
+pub fn validate_key(key: &str) -> AppResult<()> {
+    if key.is_empty() || key.len() > 200 || !key.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(AppError::BadParameter {
+            what: "Idempotency-Key",
+            detail: "must be 1 to 200 visible ASCII characters".into(),
+        });
+    }
+    Ok(())
+}

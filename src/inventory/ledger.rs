@@ -1,0 +1,234 @@
+//! Posting: one document, its movements, and the balance changes they
+//! imply, all in the caller's transaction.
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use entities::{stock_document, stock_movement};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::balances::{self, BalanceKey};
+use crate::domain::stock::{Condition, DocumentType, Location, LocationKind, MovementType};
+use crate::error::AppResult;
+
+/// The header of a document about to be posted.
+#[derive(Debug, Clone)]
+pub struct NewDocument {
+    pub doc_type: DocumentType,
+    pub warehouse_id: Option<i64>,
+    pub reference: String,
+    pub reason: String,
+    pub counterparty: String,
+    pub counterparty_id: Option<i64>,
+    pub reverses_document_id: Option<i64>,
+    pub actor_id: i64,
+}
+
+/// One movement about to be posted.
+#[derive(Debug, Clone)]
+pub struct NewMovement {
+    pub part_id: i64,
+    pub quantity: i32,
+    pub from: Location,
+    pub from_condition: Condition,
+    pub to: Location,
+    pub to_condition: Condition,
+    pub movement_type: MovementType,
+    /// The units leave a warehouse from its reserved stock (consuming a
+    /// reservation) rather than from available stock.
+    pub from_reserved: bool,
+    pub reverses_movement_id: Option<i64>,
+}
+
+/// One side of a movement as shown by the API.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Place {
+    pub kind: LocationKind,
+    pub id: Option<i64>,
+    pub condition: Condition,
+}
+
+/// A posted movement.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Movement {
+    pub id: i64,
+    pub document_id: i64,
+    pub part_id: i64,
+    pub quantity: i32,
+    pub from: Place,
+    pub to: Place,
+    pub movement_type: MovementType,
+    pub actor_id: i64,
+    pub reverses_movement_id: Option<i64>,
+    pub created_at: chrono::DateTime<Utc>,
+}
+
+impl Movement {
+    pub fn from_row(m: stock_movement::Model) -> AppResult<Movement> {
+        Ok(Movement {
+            from: Place {
+                kind: LocationKind::from_db(&m.from_kind)?,
+                id: m.from_id,
+                condition: Condition::from_db(&m.from_condition)?,
+            },
+            to: Place {
+                kind: LocationKind::from_db(&m.to_kind)?,
+                id: m.to_id,
+                condition: Condition::from_db(&m.to_condition)?,
+            },
+            movement_type: MovementType::from_db(&m.movement_type)?,
+            id: m.id,
+            document_id: m.document_id,
+            part_id: m.part_id,
+            quantity: m.quantity,
+            actor_id: m.actor_id,
+            reverses_movement_id: m.reverses_movement_id,
+            created_at: m.created_at,
+        })
+    }
+}
+
+/// A posted document with its movements.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Document {
+    pub id: i64,
+    pub doc_type: DocumentType,
+    pub warehouse_id: Option<i64>,
+    pub reference: String,
+    pub reason: String,
+    pub counterparty: String,
+    pub counterparty_id: Option<i64>,
+    pub reverses_document_id: Option<i64>,
+    pub created_by: i64,
+    pub created_at: chrono::DateTime<Utc>,
+    pub movements: Vec<Movement>,
+}
+
+/// Loads a document and its movements.
+pub async fn load(db: &impl ConnectionTrait, id: i64) -> AppResult<Option<Document>> {
+    let Some(doc) = stock_document::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let movements = stock_movement::Entity::find()
+        .filter(stock_movement::Column::DocumentId.eq(id))
+        .order_by_asc(stock_movement::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Movement::from_row)
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(Some(Document {
+        id: doc.id,
+        doc_type: DocumentType::from_db(&doc.doc_type)?,
+        warehouse_id: doc.warehouse_id,
+        reference: doc.reference,
+        reason: doc.reason,
+        counterparty: doc.counterparty,
+        counterparty_id: doc.counterparty_id,
+        reverses_document_id: doc.reverses_document_id,
+        created_by: doc.created_by,
+        created_at: doc.created_at,
+        movements,
+    }))
+}
+
+/// How one balance row changes: units added, units taken from available
+/// stock, units taken from reserved stock.
+#[derive(Debug, Default, Clone, Copy)]
+struct Effect {
+    add: i32,
+    take: i32,
+    take_reserved: i32,
+}
+
+/// Posts `doc` with `moves` in the caller's transaction and returns it.
+///
+/// Balance rows are changed in key order, so two documents touching the
+/// same rows lock them in the same order and cannot deadlock each other on
+/// PostgreSQL. Within a row, additions land before removals, so a document
+/// may move units in and out of one row.
+pub async fn post(
+    db: &impl ConnectionTrait,
+    doc: NewDocument,
+    moves: Vec<NewMovement>,
+) -> AppResult<Document> {
+    let now = Utc::now();
+    let document = stock_document::ActiveModel {
+        doc_type: Set(doc.doc_type.as_str().to_owned()),
+        warehouse_id: Set(doc.warehouse_id),
+        reference: Set(doc.reference),
+        reason: Set(doc.reason),
+        counterparty: Set(doc.counterparty),
+        counterparty_id: Set(doc.counterparty_id),
+        reverses_document_id: Set(doc.reverses_document_id),
+        created_by: Set(doc.actor_id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+
+    let mut effects: BTreeMap<BalanceKey, Effect> = BTreeMap::new();
+    for m in &moves {
+        if let Some(warehouse_id) = m.from.warehouse_id() {
+            let e = effects
+                .entry(BalanceKey {
+                    part_id: m.part_id,
+                    warehouse_id,
+                    condition: m.from_condition,
+                })
+                .or_default();
+            if m.from_reserved {
+                e.take_reserved += m.quantity;
+            } else {
+                e.take += m.quantity;
+            }
+        }
+        if let Some(warehouse_id) = m.to.warehouse_id() {
+            effects
+                .entry(BalanceKey {
+                    part_id: m.part_id,
+                    warehouse_id,
+                    condition: m.to_condition,
+                })
+                .or_default()
+                .add += m.quantity;
+        }
+    }
+    for (key, e) in effects {
+        if e.add > 0 {
+            balances::increase(db, key, e.add).await?;
+        }
+        if e.take_reserved > 0 {
+            balances::take_reserved(db, key, e.take_reserved).await?;
+        }
+        if e.take > 0 {
+            balances::decrease(db, key, e.take).await?;
+        }
+    }
+
+    let rows = moves.into_iter().map(|m| stock_movement::ActiveModel {
+        document_id: Set(document.id),
+        part_id: Set(m.part_id),
+        quantity: Set(m.quantity),
+        from_kind: Set(m.from.kind.as_str().to_owned()),
+        from_id: Set(m.from.id),
+        from_condition: Set(m.from_condition.as_str().to_owned()),
+        to_kind: Set(m.to.kind.as_str().to_owned()),
+        to_id: Set(m.to.id),
+        to_condition: Set(m.to_condition.as_str().to_owned()),
+        movement_type: Set(m.movement_type.as_str().to_owned()),
+        actor_id: Set(doc.actor_id),
+        reverses_movement_id: Set(m.reverses_movement_id),
+        created_at: Set(now),
+        ..Default::default()
+    });
+    stock_movement::Entity::insert_many(rows).exec(db).await?;
+    load(db, document.id)
+        .await?
+        .ok_or_else(|| crate::error::AppError::Internal("posted document vanished".into()))
+}

@@ -1,0 +1,196 @@
+//! Proving the balances from the ledger: every balance row must equal the
+//! sum of the movements into and out of it, every part's movements must net
+//! to zero over all locations (conservation), no warehouse may hold
+//! negative stock by the ledger, and every reserved quantity must equal the
+//! sum of its active reservations.
+use std::collections::BTreeMap;
+
+use entities::{reservation, stock_balance, stock_movement};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::AppResult;
+
+/// One discrepancy found by [`verify`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Drift {
+    /// `on_hand`, `reserved`, `conservation` or `negative`.
+    pub check: String,
+    pub part_id: i64,
+    /// The location, e.g. `warehouse:3:good` (absent for conservation).
+    pub location: Option<String>,
+    /// What the ledger (or the reservations) say.
+    pub expected: i64,
+    /// What the balance table says (0 where it has no row).
+    pub actual: i64,
+}
+
+/// The result of `spares verify` and `GET /api/v1/admin/verify`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VerifyReport {
+    pub movements: u64,
+    pub balances: u64,
+    pub parts: u64,
+    pub drift: Vec<Drift>,
+    pub ok: bool,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Side {
+    part_id: i64,
+    kind: String,
+    location_id: Option<i64>,
+    condition: String,
+    total: i64,
+    n: i64,
+}
+
+type Key = (i64, String, Option<i64>, String);
+
+async fn sums(db: &impl ConnectionTrait, to_side: bool) -> AppResult<Vec<Side>> {
+    use stock_movement::Column as M;
+    let (kind, id, cond) = if to_side {
+        (M::ToKind, M::ToId, M::ToCondition)
+    } else {
+        (M::FromKind, M::FromId, M::FromCondition)
+    };
+    Ok(stock_movement::Entity::find()
+        .select_only()
+        .column(M::PartId)
+        .column_as(kind, "kind")
+        .column_as(id, "location_id")
+        .column_as(cond, "condition")
+        .column_as(Expr::cust("CAST(SUM(quantity) AS BIGINT)"), "total")
+        .column_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), "n")
+        .group_by(M::PartId)
+        .group_by(kind)
+        .group_by(id)
+        .group_by(cond)
+        .into_model::<Side>()
+        .all(db)
+        .await?)
+}
+
+fn label(kind: &str, id: Option<i64>, condition: &str) -> String {
+    match id {
+        Some(id) => format!("{kind}:{id}:{condition}"),
+        None => format!("{kind}:{condition}"),
+    }
+}
+
+pub async fn verify(db: &impl ConnectionTrait) -> AppResult<VerifyReport> {
+    let mut net: BTreeMap<Key, i64> = BTreeMap::new();
+    let mut movements = 0u64;
+    for side in sums(db, true).await? {
+        movements += side.n as u64;
+        *net.entry((side.part_id, side.kind, side.location_id, side.condition))
+            .or_default() += side.total;
+    }
+    for side in sums(db, false).await? {
+        *net.entry((side.part_id, side.kind, side.location_id, side.condition))
+            .or_default() -= side.total;
+    }
+
+    let mut drift = Vec::new();
+    let mut per_part: BTreeMap<i64, i64> = BTreeMap::new();
+    for ((part_id, kind, id, cond), qty) in &net {
+        *per_part.entry(*part_id).or_default() += qty;
+        if kind == "warehouse" && *qty < 0 {
+            drift.push(Drift {
+                check: "negative".into(),
+                part_id: *part_id,
+                location: Some(label(kind, *id, cond)),
+                expected: 0,
+                actual: *qty,
+            });
+        }
+    }
+    for (part_id, total) in &per_part {
+        if *total != 0 {
+            drift.push(Drift {
+                check: "conservation".into(),
+                part_id: *part_id,
+                location: None,
+                expected: 0,
+                actual: *total,
+            });
+        }
+    }
+
+    let balances = stock_balance::Entity::find().all(db).await?;
+    let mut reserved_by_key: BTreeMap<(i64, i64, String), i64> = BTreeMap::new();
+    for r in reservation::Entity::find()
+        .filter(reservation::Column::Status.eq("active"))
+        .all(db)
+        .await?
+    {
+        *reserved_by_key
+            .entry((r.part_id, r.warehouse_id, r.condition))
+            .or_default() += i64::from(r.quantity);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for b in &balances {
+        let key: Key = (
+            b.part_id,
+            "warehouse".into(),
+            Some(b.warehouse_id),
+            b.condition.clone(),
+        );
+        let expected = net.get(&key).copied().unwrap_or(0);
+        if expected != i64::from(b.on_hand) {
+            drift.push(Drift {
+                check: "on_hand".into(),
+                part_id: b.part_id,
+                location: Some(label("warehouse", Some(b.warehouse_id), &b.condition)),
+                expected,
+                actual: b.on_hand.into(),
+            });
+        }
+        let held = reserved_by_key
+            .remove(&(b.part_id, b.warehouse_id, b.condition.clone()))
+            .unwrap_or(0);
+        if held != i64::from(b.reserved) {
+            drift.push(Drift {
+                check: "reserved".into(),
+                part_id: b.part_id,
+                location: Some(label("warehouse", Some(b.warehouse_id), &b.condition)),
+                expected: held,
+                actual: b.reserved.into(),
+            });
+        }
+        seen.insert(key);
+    }
+    // Ledger stock in a warehouse with no balance row at all.
+    for (key, qty) in &net {
+        if key.1 == "warehouse" && *qty != 0 && !seen.contains(key) {
+            drift.push(Drift {
+                check: "on_hand".into(),
+                part_id: key.0,
+                location: Some(label(&key.1, key.2, &key.3)),
+                expected: *qty,
+                actual: 0,
+            });
+        }
+    }
+    // Active reservations on a row that does not exist.
+    for ((part_id, warehouse_id, cond), held) in reserved_by_key {
+        drift.push(Drift {
+            check: "reserved".into(),
+            part_id,
+            location: Some(label("warehouse", Some(warehouse_id), &cond)),
+            expected: held,
+            actual: 0,
+        });
+    }
+    Ok(VerifyReport {
+        movements,
+        balances: balances.len() as u64,
+        parts: per_part.len() as u64,
+        ok: drift.is_empty(),
+        drift,
+    })
+}
