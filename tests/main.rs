@@ -4,3 +4,7 @@ mod common;
 mod api;
 mod auth;
 mod parts;
+mod stock;
+mod network;
+mod sites;
+mod vendors;

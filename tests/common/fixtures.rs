@@ -1,0 +1,76 @@
+//! A small network to post stock against: two warehouses, a site, a
+//! supplier and three parts.
+use serde_json::json;
+use spares::auth::Role::Admin;
+
+use super::TestApp;
+
+pub struct Network {
+    pub depot: i64,
+    pub regional: i64,
+    pub site: i64,
+    pub supplier: i64,
+    /// Unit costs 10.50, 200 and 3.
+    pub parts: Vec<i64>,
+}
+
+pub async fn network(app: &TestApp) -> Network {
+    let depot = app
+        .post(
+            Admin,
+            "/api/v1/warehouses",
+            json!({"code": "DEP", "name": "Depot", "kind": "central_depot", "region": "central"}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    let regional = app
+        .post(Admin, "/api/v1/warehouses", json!({"code": "REG", "name": "Regional", "kind": "regional", "region": "north", "parent_id": depot}))
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    let site = app
+        .post(
+            Admin,
+            "/api/v1/sites",
+            json!({"code": "S1", "name": "Site 1", "customer": "Telco", "region": "north",
+            "time_zone": "Europe/Berlin", "serving_warehouse_id": regional, "transit_hours": 2.0}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    let supplier = app
+        .post(
+            Admin,
+            "/api/v1/vendors",
+            json!({"code": "SUP", "name": "Supplier", "kind": "supplier", "lead_time_days": 30}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    let mut parts = Vec::new();
+    for (n, cost) in [("A", "10.50"), ("B", "200"), ("C", "3")] {
+        let id = app
+            .post(
+                Admin,
+                "/api/v1/parts",
+                json!({"part_number": format!("P-{n}"), "unit_cost": cost, "kind": "repairable"}),
+            )
+            .await
+            .expect(201)["id"]
+            .as_i64()
+            .unwrap();
+        parts.push(id);
+    }
+    Network {
+        depot,
+        regional,
+        site,
+        supplier,
+        parts,
+    }
+}
