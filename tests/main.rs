@@ -3,7 +3,9 @@ mod common;
 
 mod api;
 mod auth;
+mod crash;
 mod parts;
+mod ledger_model;
 mod stock;
 mod network;
 mod sites;
