@@ -185,10 +185,13 @@ pub async fn create_token(
     name: &str,
     role: Role,
 ) -> AppResult<NewToken> {
-    let name = name.trim();
-    if name.is_empty() || name.len() > 100 {
-        return Err(AppError::field("name", "must be 1 to 100 characters"));
-    }
+    let mut v = crate::domain::Validator::new();
+    v.text("name", name, 100).check(
+        name.trim() == name,
+        "name",
+        "must not start or end with white space",
+    );
+    v.finish()?;
     let now = Utc::now();
     let existing = user::Entity::find()
         .filter(user::Column::Name.eq(name))

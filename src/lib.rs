@@ -13,6 +13,8 @@
 //! - [`inventory`] — the stock ledger: posting, balances, reservations,
 //!   idempotency, verify.
 //! - [`master`] — master data services: parts, network, sites, vendors.
+//! - [`planning`] — the pure planning engine: stock policy (and, next,
+//!   forecasting and simulation).
 //! - [`demo`] — the demo network seeded by `serve --demo`.
 pub mod api;
 pub mod auth;
@@ -24,6 +26,7 @@ pub mod domain;
 pub mod error;
 pub mod inventory;
 pub mod master;
+pub mod planning;
 pub mod server;
 
 /// The OpenAPI document as pretty JSON.

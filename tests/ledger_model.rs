@@ -83,14 +83,17 @@ fn op() -> impl Strategy<Value = Op> {
 
 type Key = (i64, i64, Condition);
 
+/// A posted document: its id, its net effect on each key, whether reversed.
+#[derive(Clone)]
+struct Posted(i64, Vec<(Key, i32)>, bool);
+
 /// What the ledger should say.
 #[derive(Default)]
 struct Model {
     stock: HashMap<Key, (i32, i32)>,
     /// (reservation id, key, quantity, active)
     reservations: Vec<(i64, Key, i32, bool)>,
-    /// (document id, its net effect on each key, reversed)
-    documents: Vec<(i64, Vec<(Key, i32)>, bool)>,
+    documents: Vec<Posted>,
 }
 
 impl Model {
@@ -174,7 +177,7 @@ async fn run_sequence(app: &TestApp, actor: i64, ops: Vec<Op>) -> Result<(), Str
                 .await;
                 let doc = r.map_err(|e| format!("{ctx}: {e}"))?;
                 model.add(k, qty);
-                model.documents.push((doc.id, vec![(k, qty)], false));
+                model.documents.push(Posted(doc.id, vec![(k, qty)], false));
             }
             Op::Issue {
                 part,
@@ -209,7 +212,7 @@ async fn run_sequence(app: &TestApp, actor: i64, ops: Vec<Op>) -> Result<(), Str
                 }
                 if let Ok(doc) = r {
                     model.add(k, -qty);
-                    model.documents.push((doc.id, vec![(k, -qty)], false));
+                    model.documents.push(Posted(doc.id, vec![(k, -qty)], false));
                 }
             }
             Op::Reserve { part, wh, qty } => {
@@ -272,7 +275,7 @@ async fn run_sequence(app: &TestApp, actor: i64, ops: Vec<Op>) -> Result<(), Str
                     entry.1 -= qty;
                     if let Some(doc) = doc {
                         entry.0 -= qty;
-                        model.documents.push((doc.id, vec![(k, -qty)], false));
+                        model.documents.push(Posted(doc.id, vec![(k, -qty)], false));
                     }
                     if let Some(res) = model.reservations.iter_mut().find(|r| r.0 == id) {
                         res.3 = false;
@@ -317,7 +320,7 @@ async fn run_sequence(app: &TestApp, actor: i64, ops: Vec<Op>) -> Result<(), Str
                     model.add(to_k, qty);
                     model
                         .documents
-                        .push((doc.id, vec![(from_k, -qty), (to_k, qty)], false));
+                        .push(Posted(doc.id, vec![(from_k, -qty), (to_k, qty)], false));
                 }
             }
             Op::Reverse { pick } => {
@@ -325,7 +328,7 @@ async fn run_sequence(app: &TestApp, actor: i64, ops: Vec<Op>) -> Result<(), Str
                     continue;
                 }
                 let i = pick % model.documents.len();
-                let (id, effects, reversed) = model.documents[i].clone();
+                let Posted(id, effects, reversed) = model.documents[i].clone();
                 let r = db::write(&app.db, |tx| {
                     Box::pin(documents::reverse(tx, actor, id, ReverseRequest::default()))
                 })

@@ -107,3 +107,19 @@ pub enum ApiErrors {
     )]
     Unavailable(Problem),
 }
+
+/// The `Idempotency-Key` header of the POSTs that change stock.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IdempotencyKeyHeader {
+    /// Makes the request exactly-once: a retry with the same key and body
+    /// gets the stored response; the same key with another body 422; a retry
+    /// while the first is still running 409. Keys are per user.
+    #[param(
+        rename = "Idempotency-Key",
+        pattern = "^[!-~]{1,200}$",
+        min_length = 1,
+        max_length = 200
+    )]
+    pub idempotency_key: Option<String>,
+}

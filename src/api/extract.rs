@@ -61,21 +61,34 @@ async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, App
 /// Parses a JSON document, telling syntax errors (400) apart from
 /// well-formed JSON of the wrong shape (422 naming the field).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+    let mut document: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| AppError::MalformedJson(e.to_string()))?;
+    integral_floats_to_integers(&mut document);
+    serde_path_to_error::deserialize(document).map_err(|err| {
         let path = err.path().to_string();
-        let inner = err.into_inner();
-        use serde_json::error::Category;
-        match inner.classify() {
-            Category::Syntax | Category::Eof | Category::Io => {
-                AppError::MalformedJson(inner.to_string())
+        AppError::Validation(vec![field_error(&path, &err.into_inner().to_string())])
+    })
+}
+
+/// JSON Schema (and so OpenAPI 3.1) counts `3.0` as an integer; serde does
+/// not. Rewriting integral floats as integers makes the service accept what
+/// its published schema accepts. Fractions such as `1.5` stay floats and are
+/// still refused for integer fields.
+fn integral_floats_to_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                *value = Value::from(f as i64);
             }
-            Category::Data => AppError::Validation(vec![field_error(&path, &inner.to_string())]),
         }
-    })?;
-    de.end()
-        .map_err(|e| AppError::MalformedJson(e.to_string()))?;
-    Ok(value)
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_to_integers),
+        Value::Object(map) => map.values_mut().for_each(integral_floats_to_integers),
+        _ => {}
+    }
 }
 
 /// serde reports unknown and missing fields at the enclosing path; put the

@@ -100,7 +100,7 @@ async fn list_movements(
 
 /// Post a receipt (inbound order). Roles: warehouse, admin.
 #[utoipa::path(post, path = "/api/v1/stock/receipts", tag = "stock", request_body = ReceiptRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Exactly-once key")),
+    params(crate::api::docs::IdempotencyKeyHeader),
     responses((status = 201, body = Document), ApiErrors))]
 async fn post_receipt(
     State(s): State<AppState>,
@@ -122,7 +122,7 @@ async fn post_receipt(
 /// Post an issue (outbound order); refused whole with 409 `insufficient_stock`
 /// when any line's available stock is short. Roles: warehouse, admin.
 #[utoipa::path(post, path = "/api/v1/stock/issues", tag = "stock", request_body = IssueRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Exactly-once key")),
+    params(crate::api::docs::IdempotencyKeyHeader),
     responses((status = 201, body = Document), ApiErrors))]
 async fn post_issue(
     State(s): State<AppState>,
@@ -145,7 +145,7 @@ async fn post_issue(
 /// Roles: warehouse, admin.
 #[utoipa::path(post, path = "/api/v1/stock/condition-changes", tag = "stock",
     request_body = ConditionChangeRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Exactly-once key")),
+    params(crate::api::docs::IdempotencyKeyHeader),
     responses((status = 201, body = Document), ApiErrors))]
 async fn post_condition_change(
     State(s): State<AppState>,
@@ -183,7 +183,7 @@ async fn get_document(
 /// Correct a mistake: post the exact opposite of a document, once.
 /// Roles: warehouse, admin.
 #[utoipa::path(post, path = "/api/v1/stock/documents/{id}/reverse", tag = "stock",
-    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header, description = "Exactly-once key")),
+    params(("id" = i64, Path), crate::api::docs::IdempotencyKeyHeader),
     request_body = ReverseRequest, responses((status = 201, body = Document), ApiErrors))]
 async fn reverse_document(
     State(s): State<AppState>,
@@ -205,7 +205,7 @@ async fn reverse_document(
 
 /// Hold units for a purpose. Roles: warehouse, admin.
 #[utoipa::path(post, path = "/api/v1/stock/reservations", tag = "stock", request_body = ReserveRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Exactly-once key")),
+    params(crate::api::docs::IdempotencyKeyHeader),
     responses((status = 201, body = Reservation), ApiErrors))]
 async fn create_reservation(
     State(s): State<AppState>,
@@ -250,7 +250,7 @@ async fn get_reservation(
 
 /// Let go of a reservation. Roles: warehouse, admin.
 #[utoipa::path(post, path = "/api/v1/stock/reservations/{id}/release", tag = "stock",
-    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header, description = "Exactly-once key")),
+    params(("id" = i64, Path), crate::api::docs::IdempotencyKeyHeader),
     responses((status = 200, body = Reservation), ApiErrors))]
 async fn release_reservation(
     State(s): State<AppState>,
@@ -271,7 +271,7 @@ async fn release_reservation(
 
 /// Issue the reserved units. Roles: warehouse, admin.
 #[utoipa::path(post, path = "/api/v1/stock/reservations/{id}/consume", tag = "stock",
-    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header, description = "Exactly-once key")),
+    params(("id" = i64, Path), crate::api::docs::IdempotencyKeyHeader),
     request_body = ConsumeRequest, responses((status = 201, body = Document), ApiErrors))]
 async fn consume_reservation(
     State(s): State<AppState>,

@@ -10,11 +10,14 @@ macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+            $($(#[$vmeta])* $variant),+
         }
 
         impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
             }
@@ -56,3 +59,23 @@ vocabulary!(
     /// What a vendor does for us.
     VendorKind { Supplier = "supplier", Repair = "repair", Both = "both" }
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The stored names, the JSON names and the OpenAPI names are one.
+    #[test]
+    fn names_match_serde() {
+        fn check<T: Serialize + Copy>(all: &[T], name: impl Fn(T) -> &'static str) {
+            for v in all {
+                assert_eq!(serde_json::to_value(v).unwrap(), name(*v));
+            }
+        }
+        check(PartKind::ALL, PartKind::as_str);
+        check(Criticality::ALL, Criticality::as_str);
+        check(Lifecycle::ALL, Lifecycle::as_str);
+        check(WarehouseKind::ALL, WarehouseKind::as_str);
+        check(VendorKind::ALL, VendorKind::as_str);
+    }
+}

@@ -29,6 +29,7 @@ pub struct PartFields {
     #[schema(min_length = 1, max_length = 20, pattern = r"^\S+$")]
     pub unit_of_measure: String,
     /// Cost of one unit, a decimal string with at most 6 decimals.
+    #[serde(deserialize_with = "super::support::decimal_text")]
     #[schema(value_type = String, pattern = r"^[0-9]{1,12}(\.[0-9]{1,6})?$", example = "1250.00")]
     pub unit_cost: Decimal,
     #[serde(default = "default_currency")]
@@ -78,6 +79,7 @@ pub struct PartPatch {
     pub description: Option<String>,
     #[schema(min_length = 1, max_length = 20, pattern = r"^\S+$")]
     pub unit_of_measure: Option<String>,
+    #[serde(default, deserialize_with = "super::support::optional_decimal_text")]
     #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,12}(\.[0-9]{1,6})?$")]
     pub unit_cost: Option<Decimal>,
     #[schema(pattern = "^[A-Z]{3}$")]

@@ -1,4 +1,6 @@
 //! The `spares` command line: the server, migrations, token bootstrap.
+pub mod policy;
+
 use std::io::Write;
 
 use clap::{Parser, Subcommand};
@@ -43,6 +45,8 @@ pub enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Planner's calculators: EBO, base stock, METRIC (JSON on stdout).
+    Policy(policy::PolicyArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -72,6 +76,8 @@ pub enum CliError {
     App(String),
     #[error("cannot write output: {0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Policy(#[from] policy::PolicyCliError),
 }
 
 impl From<crate::error::AppError> for CliError {
@@ -183,6 +189,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 )));
             }
         }
+        Command::Policy(args) => policy::run(&args, &mut out)?,
         Command::Openapi => {
             writeln!(out, "{}", openapi_json())?;
         }
