@@ -7,6 +7,7 @@ mod crash;
 mod parts;
 mod ledger_model;
 mod stock;
+mod stocktake;
 mod network;
 mod sites;
 mod vendors;

@@ -6,6 +6,7 @@ pub mod extract;
 pub mod network;
 pub mod parts;
 pub mod stock;
+pub mod stocktake;
 pub mod sites;
 pub mod system;
 pub mod vendors;
@@ -38,6 +39,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(admin::router())
         .merge(parts::router())
         .merge(stock::router())
+        .merge(stocktake::router())
         .merge(network::router())
         .merge(sites::router())
         .merge(vendors::router())

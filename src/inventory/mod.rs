@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod ledger;
 pub mod queries;
 pub mod reservations;
+pub mod stocktake;
 pub mod verify;
 
 use std::collections::HashMap;

@@ -1,0 +1,200 @@
+//! `/api/v1/stocktakes`: physical counts of a warehouse, their review, and
+//! the approval that posts the adjustment. Warehouse staff and admins open,
+//! count and cancel; planners and admins approve; everyone reads. Every POST
+//! honours an `Idempotency-Key` header.
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::AppState;
+use super::docs::ApiErrors;
+use super::extract::{IdempotentCall, IdempotentJson, Json, Path, Query};
+use crate::auth::{Caller, roles};
+use crate::error::{AppError, AppResult};
+use crate::inventory::idempotency::{self, Outcome};
+use crate::inventory::stocktake::{
+    self, AccuracyFilter, AccuracyReport, CountRequest, OpenRequest, Stocktake, StocktakeFilter,
+    StocktakeSummary,
+};
+use crate::master::Page;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(open_stocktake, list_stocktakes))
+        .routes(routes!(stocktake_accuracy))
+        .routes(routes!(get_stocktake))
+        .routes(routes!(record_counts))
+        .routes(routes!(approve_stocktake))
+        .routes(routes!(cancel_stocktake))
+}
+
+/// The JSON answer of an idempotent POST; a replay says so in a header
+/// (as in [`super::stock`]).
+fn respond(outcome: Outcome) -> Response {
+    let mut response = (outcome.status, axum::Json(outcome.body)).into_response();
+    if outcome.replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    response
+}
+
+fn to_json<T: Serialize>(value: T) -> AppResult<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Runs a service call in one write transaction, exactly once per
+/// idempotency key (the same macro as [`super::stock`]'s).
+macro_rules! exactly_once {
+    ($state:expr, $caller:expr, $key:expr, $fingerprint:expr, $status:expr, |$tx:ident| $call:expr) => {{
+        let outcome = idempotency::run(
+            &$state.db,
+            $caller.user_id,
+            $key.as_deref(),
+            &$fingerprint,
+            $status,
+            |$tx| {
+                let fut = $call;
+                Box::pin(async move { to_json(fut.await?) })
+            },
+        )
+        .await?;
+        Ok(respond(outcome))
+    }};
+}
+
+/// Open a count of a warehouse (all parts with stock, or the listed ones),
+/// snapshotting on-hand per part and condition. 409 `conflict` while another
+/// open count of the warehouse covers one of the parts. Roles: warehouse, admin.
+#[utoipa::path(post, path = "/api/v1/stocktakes", tag = "stock", request_body = OpenRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Exactly-once key")),
+    responses((status = 201, body = Stocktake), ApiErrors))]
+async fn open_stocktake(
+    State(s): State<AppState>,
+    caller: Caller,
+    body: IdempotentJson<OpenRequest>,
+) -> AppResult<Response> {
+    caller.require(roles::STOCK)?;
+    let (actor, req) = (caller.user_id, body.value);
+    exactly_once!(
+        s,
+        caller,
+        body.key,
+        body.fingerprint,
+        StatusCode::CREATED,
+        |tx| stocktake::open(tx, actor, req.clone())
+    )
+}
+
+/// List counts, newest last, keyset-paged. Roles: any.
+#[utoipa::path(get, path = "/api/v1/stocktakes", tag = "stock", params(StocktakeFilter),
+    responses((status = 200, body = Page<StocktakeSummary>), ApiErrors))]
+async fn list_stocktakes(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(f): Query<StocktakeFilter>,
+) -> AppResult<Json<Page<StocktakeSummary>>> {
+    caller.require(roles::ANY)?;
+    Ok(Json(stocktake::list(&s.db, f).await?))
+}
+
+/// Inventory accuracy per warehouse over the counts approved in
+/// `[from, to)`: share of lines without variance, units over and short,
+/// absolute variance value at current unit cost. Roles: any.
+#[utoipa::path(get, path = "/api/v1/stocktakes/accuracy", tag = "stock", params(AccuracyFilter),
+    responses((status = 200, body = AccuracyReport), ApiErrors))]
+async fn stocktake_accuracy(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(f): Query<AccuracyFilter>,
+) -> AppResult<Json<AccuracyReport>> {
+    caller.require(roles::ANY)?;
+    Ok(Json(stocktake::accuracy(&s.db, f).await?))
+}
+
+/// The review of a count: per line the snapshot, the system quantity at
+/// counting, the count, the variance in units and value, and the totals.
+/// Roles: any.
+#[utoipa::path(get, path = "/api/v1/stocktakes/{id}", tag = "stock", params(("id" = i64, Path)),
+    responses((status = 200, body = Stocktake), ApiErrors))]
+async fn get_stocktake(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Stocktake>> {
+    caller.require(roles::ANY)?;
+    Ok(Json(stocktake::get(&s.db, id).await?))
+}
+
+/// Record counted quantities of an open count; a line counted again is
+/// overwritten. A part in the count found in a new condition gets a line of
+/// its own; a part not in the count is refused. Roles: warehouse, admin.
+#[utoipa::path(post, path = "/api/v1/stocktakes/{id}/counts", tag = "stock",
+    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header, description = "Exactly-once key")),
+    request_body = CountRequest, responses((status = 200, body = Stocktake), ApiErrors))]
+async fn record_counts(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: IdempotentJson<CountRequest>,
+) -> AppResult<Response> {
+    caller.require(roles::STOCK)?;
+    let (actor, req) = (caller.user_id, body.value);
+    exactly_once!(
+        s,
+        caller,
+        body.key,
+        body.fingerprint,
+        StatusCode::OK,
+        |tx| stocktake::count(tx, actor, id, req.clone())
+    )
+}
+
+/// Approve a fully counted count: posts one `stocktake_adjustment` document
+/// with a movement per non-zero variance, whole or not at all (409
+/// `insufficient_stock` when units to write off have left since). Roles:
+/// planner, admin.
+#[utoipa::path(post, path = "/api/v1/stocktakes/{id}/approve", tag = "stock",
+    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header, description = "Exactly-once key")),
+    responses((status = 200, body = Stocktake), ApiErrors))]
+async fn approve_stocktake(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    call: IdempotentCall,
+) -> AppResult<Response> {
+    caller.require(roles::PLANNING)?;
+    let actor = caller.user_id;
+    exactly_once!(
+        s,
+        caller,
+        call.key,
+        call.fingerprint,
+        StatusCode::OK,
+        |tx| stocktake::approve(tx, actor, id)
+    )
+}
+
+/// Abandon an open count; nothing is posted. Roles: warehouse, admin.
+#[utoipa::path(post, path = "/api/v1/stocktakes/{id}/cancel", tag = "stock",
+    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header, description = "Exactly-once key")),
+    responses((status = 200, body = Stocktake), ApiErrors))]
+async fn cancel_stocktake(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    call: IdempotentCall,
+) -> AppResult<Response> {
+    caller.require(roles::STOCK)?;
+    exactly_once!(
+        s,
+        caller,
+        call.key,
+        call.fingerprint,
+        StatusCode::OK,
+        |tx| stocktake::cancel(tx, id)
+    )
+}
