@@ -3,11 +3,12 @@
 pub mod admin;
 pub mod docs;
 pub mod extract;
+pub mod idempotent;
 pub mod network;
 pub mod parts;
+pub mod sites;
 pub mod stock;
 pub mod stocktake;
-pub mod sites;
 pub mod system;
 pub mod vendors;
 

@@ -2,20 +2,19 @@
 //! warehouse staff and admins post. Every POST that changes stock honours
 //! an `Idempotency-Key` header.
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use axum::http::StatusCode;
+use axum::response::Response;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::AppState;
 use super::docs::ApiErrors;
 use super::extract::{IdempotentCall, IdempotentJson, Json, Path, Query};
+use super::idempotent::exactly_once;
 use crate::auth::{Caller, roles};
 use crate::error::{AppError, AppResult};
 use crate::inventory::documents::{
     self, ConditionChangeRequest, IssueRequest, ReceiptRequest, ReverseRequest,
 };
-use crate::inventory::idempotency::{self, Outcome};
 use crate::inventory::ledger::{self, Document, Movement};
 use crate::inventory::queries::{self, MovementFilter, StockFilter, StockLevel};
 use crate::inventory::reservations::{
@@ -38,40 +37,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(release_reservation))
         .routes(routes!(consume_reservation))
         .routes(routes!(verify_ledger))
-}
-
-/// The JSON answer of an idempotent POST; a replay says so in a header.
-fn respond(outcome: Outcome) -> Response {
-    let mut response = (outcome.status, axum::Json(outcome.body)).into_response();
-    if outcome.replayed {
-        response
-            .headers_mut()
-            .insert("idempotent-replayed", HeaderValue::from_static("true"));
-    }
-    response
-}
-
-fn to_json<T: Serialize>(value: T) -> AppResult<serde_json::Value> {
-    serde_json::to_value(value).map_err(|e| AppError::Internal(e.to_string()))
-}
-
-/// Runs a stock-changing service call exactly once per idempotency key.
-macro_rules! exactly_once {
-    ($state:expr, $caller:expr, $key:expr, $fingerprint:expr, $status:expr, |$tx:ident| $call:expr) => {{
-        let outcome = idempotency::run(
-            &$state.db,
-            $caller.user_id,
-            $key.as_deref(),
-            &$fingerprint,
-            $status,
-            |$tx| {
-                let fut = $call;
-                Box::pin(async move { to_json(fut.await?) })
-            },
-        )
-        .await?;
-        Ok(respond(outcome))
-    }};
 }
 
 /// On-hand, reserved, available and value per part, warehouse and condition. Roles: any.

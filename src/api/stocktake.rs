@@ -3,17 +3,16 @@
 //! count and cancel; planners and admins approve; everyone reads. Every POST
 //! honours an `Idempotency-Key` header.
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use axum::http::StatusCode;
+use axum::response::Response;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::AppState;
 use super::docs::ApiErrors;
 use super::extract::{IdempotentCall, IdempotentJson, Json, Path, Query};
+use super::idempotent::exactly_once;
 use crate::auth::{Caller, roles};
-use crate::error::{AppError, AppResult};
-use crate::inventory::idempotency::{self, Outcome};
+use crate::error::AppResult;
 use crate::inventory::stocktake::{
     self, AccuracyFilter, AccuracyReport, CountRequest, OpenRequest, Stocktake, StocktakeFilter,
     StocktakeSummary,
@@ -30,47 +29,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cancel_stocktake))
 }
 
-/// The JSON answer of an idempotent POST; a replay says so in a header
-/// (as in [`super::stock`]).
-fn respond(outcome: Outcome) -> Response {
-    let mut response = (outcome.status, axum::Json(outcome.body)).into_response();
-    if outcome.replayed {
-        response
-            .headers_mut()
-            .insert("idempotent-replayed", HeaderValue::from_static("true"));
-    }
-    response
-}
-
-fn to_json<T: Serialize>(value: T) -> AppResult<serde_json::Value> {
-    serde_json::to_value(value).map_err(|e| AppError::Internal(e.to_string()))
-}
-
-/// Runs a service call in one write transaction, exactly once per
-/// idempotency key (the same macro as [`super::stock`]'s).
-macro_rules! exactly_once {
-    ($state:expr, $caller:expr, $key:expr, $fingerprint:expr, $status:expr, |$tx:ident| $call:expr) => {{
-        let outcome = idempotency::run(
-            &$state.db,
-            $caller.user_id,
-            $key.as_deref(),
-            &$fingerprint,
-            $status,
-            |$tx| {
-                let fut = $call;
-                Box::pin(async move { to_json(fut.await?) })
-            },
-        )
-        .await?;
-        Ok(respond(outcome))
-    }};
-}
-
 /// Open a count of a warehouse (all parts with stock, or the listed ones),
 /// snapshotting on-hand per part and condition. 409 `conflict` while another
 /// open count of the warehouse covers one of the parts. Roles: warehouse, admin.
 #[utoipa::path(post, path = "/api/v1/stocktakes", tag = "stock", request_body = OpenRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Exactly-once key")),
+    params(crate::api::docs::IdempotencyKeyHeader),
     responses((status = 201, body = Stocktake), ApiErrors))]
 async fn open_stocktake(
     State(s): State<AppState>,
@@ -133,7 +96,7 @@ async fn get_stocktake(
 /// overwritten. A part in the count found in a new condition gets a line of
 /// its own; a part not in the count is refused. Roles: warehouse, admin.
 #[utoipa::path(post, path = "/api/v1/stocktakes/{id}/counts", tag = "stock",
-    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header, description = "Exactly-once key")),
+    params(("id" = i64, Path), crate::api::docs::IdempotencyKeyHeader),
     request_body = CountRequest, responses((status = 200, body = Stocktake), ApiErrors))]
 async fn record_counts(
     State(s): State<AppState>,
@@ -158,7 +121,7 @@ async fn record_counts(
 /// `insufficient_stock` when units to write off have left since). Roles:
 /// planner, admin.
 #[utoipa::path(post, path = "/api/v1/stocktakes/{id}/approve", tag = "stock",
-    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header, description = "Exactly-once key")),
+    params(("id" = i64, Path), crate::api::docs::IdempotencyKeyHeader),
     responses((status = 200, body = Stocktake), ApiErrors))]
 async fn approve_stocktake(
     State(s): State<AppState>,
@@ -180,7 +143,7 @@ async fn approve_stocktake(
 
 /// Abandon an open count; nothing is posted. Roles: warehouse, admin.
 #[utoipa::path(post, path = "/api/v1/stocktakes/{id}/cancel", tag = "stock",
-    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header, description = "Exactly-once key")),
+    params(("id" = i64, Path), crate::api::docs::IdempotencyKeyHeader),
     responses((status = 200, body = Stocktake), ApiErrors))]
 async fn cancel_stocktake(
     State(s): State<AppState>,
