@@ -284,6 +284,11 @@ pub fn db_error_code(err: &DbErr) -> Option<String> {
     }
 }
 
+/// Whether a write failed on a unique index (a duplicate key).
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    db_error_code(err).is_some_and(|code| UNIQUE.contains(&code.as_str()))
+}
+
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
         if let Some(code) = db_error_code(&err) {

@@ -17,7 +17,7 @@ use sea_orm::{
 };
 
 use crate::db::{self, BoxFuture};
-use crate::error::{AppError, AppResult, db_error_code};
+use crate::error::{AppError, AppResult, is_unique_violation};
 
 /// A claim older than this belongs to a request that died with its process
 /// (requests time out long before).
@@ -196,10 +196,6 @@ async fn claim(
         }
     }
     Err(AppError::IdempotencyInProgress)
-}
-
-fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
-    matches!(db_error_code(e).as_deref(), Some("23505" | "2067" | "1555"))
 }
 
 /// Checks the header's value: 1 to 200 visible ASCII characters.

@@ -11,10 +11,7 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 
 use super::like_pattern;
-use crate::error::{AppError, db_error_code};
-
-/// Unique-violation codes: PostgreSQL SQLSTATE, SQLite extended codes.
-const UNIQUE: [&str; 3] = ["23505", "2067", "1555"];
+use crate::error::{AppError, is_unique_violation};
 
 /// For PATCH fields that may be cleared: absent stays `None` (no change,
 /// with `#[serde(default)]`), `null` becomes `Some(None)` (clear), a value
@@ -78,11 +75,10 @@ pub fn text_search<C: IntoColumnRef + Copy>(columns: &[C], q: &str) -> Condition
 /// `already_exists` on `field`: the pre-check catches the usual duplicate,
 /// this catches two writers racing past it (PostgreSQL, read committed).
 pub fn unique_as(err: DbErr, resource: &'static str, field: &'static str) -> AppError {
-    match db_error_code(&err) {
-        Some(code) if UNIQUE.contains(&code.as_str()) => {
-            AppError::AlreadyExists { resource, field }
-        }
-        _ => AppError::from(err),
+    if is_unique_violation(&err) {
+        AppError::AlreadyExists { resource, field }
+    } else {
+        AppError::from(err)
     }
 }
 
