@@ -67,7 +67,8 @@ impl std::str::FromStr for Role {
     }
 }
 
-/// Role sets used by the routers, named after what they protect.
+/// Role sets used by the routers, named after what they protect: as
+/// constants for checks in code, and as marker types for [`Authorized`].
 pub mod roles {
     use super::Role::{self, *};
     pub const ANY: &[Role] = &[Admin, Planner, Warehouse, Engineer];
@@ -75,6 +76,50 @@ pub mod roles {
     pub const PLANNING: &[Role] = &[Admin, Planner];
     /// Posting stock documents: warehouse staff (and admins, to fix things).
     pub const STOCK: &[Role] = &[Admin, Warehouse];
+
+    /// A set of roles an endpoint admits.
+    pub trait RoleSet {
+        const ROLES: &'static [Role];
+    }
+
+    macro_rules! role_set {
+        ($($(#[$m:meta])* $name:ident = $roles:ident;)+) => {
+            $($(#[$m])* pub struct $name; impl RoleSet for $name { const ROLES: &'static [Role] = $roles; })+
+        };
+    }
+
+    role_set! {
+        /// Every authenticated user.
+        Any = ANY;
+        /// Administrators only.
+        Administrators = ADMIN;
+        /// Planners and administrators.
+        Planning = PLANNING;
+        /// Warehouse staff and administrators.
+        Stock = STOCK;
+    }
+}
+
+/// An authenticated caller whose role is in `R`. Being a request-parts
+/// extractor, it runs before the body is read: a caller without the role
+/// gets 403 whatever the body, and a bad body never reaches the validator.
+pub struct Authorized<R>(pub Caller, std::marker::PhantomData<R>);
+
+impl<R> std::ops::Deref for Authorized<R> {
+    type Target = Caller;
+    fn deref(&self) -> &Caller {
+        &self.0
+    }
+}
+
+impl<R: roles::RoleSet> FromRequestParts<AppState> for Authorized<R> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<Self> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.require(R::ROLES)?;
+        Ok(Authorized(caller, std::marker::PhantomData))
+    }
 }
 
 /// The authenticated user behind a request.

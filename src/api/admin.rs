@@ -12,7 +12,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::AppState;
 use super::docs::ApiErrors;
 use super::extract::{Json, Path};
-use crate::auth::{self, Caller, NewToken, Role, TokenInfo, roles};
+use crate::auth::{self, Authorized, Caller, NewToken, Role, TokenInfo, roles};
 use crate::db;
 use crate::error::{AppError, AppResult};
 
@@ -67,8 +67,10 @@ impl User {
 
 /// List users. Roles: admin.
 #[utoipa::path(get, path = "/api/v1/users", tag = "admin", responses((status = 200, body = Vec<User>), ApiErrors))]
-async fn list_users(State(s): State<AppState>, caller: Caller) -> AppResult<Json<Vec<User>>> {
-    caller.require(roles::ADMIN)?;
+async fn list_users(
+    State(s): State<AppState>,
+    _caller: Authorized<roles::Administrators>,
+) -> AppResult<Json<Vec<User>>> {
     let rows = user::Entity::find()
         .order_by_asc(user::Column::Id)
         .all(&s.db)
@@ -86,10 +88,9 @@ async fn list_users(State(s): State<AppState>, caller: Caller) -> AppResult<Json
     responses((status = 200, body = User), ApiErrors))]
 async fn deactivate_user(
     State(s): State<AppState>,
-    caller: Caller,
+    caller: Authorized<roles::Administrators>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<User>> {
-    caller.require(roles::ADMIN)?;
     if id == caller.user_id {
         return Err(AppError::Conflict(
             "you cannot deactivate yourself; ask another admin".into(),
@@ -125,10 +126,9 @@ pub struct NewTokenRequest {
     responses((status = 201, body = NewToken), ApiErrors))]
 async fn create_token(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Administrators>,
     Json(body): Json<NewTokenRequest>,
 ) -> AppResult<(StatusCode, Json<NewToken>)> {
-    caller.require(roles::ADMIN)?;
     let token = db::write(&s.db, |tx| {
         let body = body.clone();
         Box::pin(async move { auth::create_token(tx, &body.name, body.role).await })
@@ -139,8 +139,10 @@ async fn create_token(
 
 /// List tokens, never their secrets. Roles: admin.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "admin", responses((status = 200, body = Vec<TokenInfo>), ApiErrors))]
-async fn list_tokens(State(s): State<AppState>, caller: Caller) -> AppResult<Json<Vec<TokenInfo>>> {
-    caller.require(roles::ADMIN)?;
+async fn list_tokens(
+    State(s): State<AppState>,
+    _caller: Authorized<roles::Administrators>,
+) -> AppResult<Json<Vec<TokenInfo>>> {
     Ok(Json(auth::list_tokens(&s.db).await?))
 }
 
@@ -149,10 +151,9 @@ async fn list_tokens(State(s): State<AppState>, caller: Caller) -> AppResult<Jso
     responses((status = 200, body = TokenInfo), ApiErrors))]
 async fn revoke_token(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Administrators>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<TokenInfo>> {
-    caller.require(roles::ADMIN)?;
     Ok(Json(
         db::write(&s.db, |tx| Box::pin(auth::revoke_token(tx, id))).await?,
     ))

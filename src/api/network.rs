@@ -7,7 +7,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::AppState;
 use super::docs::ApiErrors;
 use super::extract::{Json, Path, Query};
-use crate::auth::{Caller, roles};
+use crate::auth::{Authorized, roles};
 use crate::db;
 use crate::error::AppResult;
 use crate::master::Page;
@@ -33,10 +33,9 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses((status = 201, body = Warehouse), ApiErrors))]
 async fn create_warehouse(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Administrators>,
     Json(body): Json<WarehouseFields>,
 ) -> AppResult<(StatusCode, Json<Warehouse>)> {
-    caller.require(roles::ADMIN)?;
     let row = db::write(&s.db, |tx| Box::pin(warehouses::create(tx, body.clone()))).await?;
     Ok((StatusCode::CREATED, Json(row)))
 }
@@ -46,10 +45,9 @@ async fn create_warehouse(
     responses((status = 200, body = Page<Warehouse>), ApiErrors))]
 async fn list_warehouses(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Any>,
     Query(filter): Query<WarehouseFilter>,
 ) -> AppResult<Json<Page<Warehouse>>> {
-    caller.require(roles::ANY)?;
     Ok(Json(warehouses::list(&s.db, filter).await?))
 }
 
@@ -58,10 +56,9 @@ async fn list_warehouses(
     responses((status = 200, body = Warehouse), ApiErrors))]
 async fn get_warehouse(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Any>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Warehouse>> {
-    caller.require(roles::ANY)?;
     Ok(Json(warehouses::get(&s.db, id).await?))
 }
 
@@ -70,11 +67,10 @@ async fn get_warehouse(
     request_body = WarehousePatch, responses((status = 200, body = Warehouse), ApiErrors))]
 async fn update_warehouse(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Administrators>,
     Path(id): Path<i64>,
     Json(body): Json<WarehousePatch>,
 ) -> AppResult<Json<Warehouse>> {
-    caller.require(roles::ADMIN)?;
     Ok(Json(
         db::write(&s.db, |tx| {
             Box::pin(warehouses::update(tx, id, body.clone()))
@@ -88,10 +84,9 @@ async fn update_warehouse(
     params(("id" = i64, Path)), responses((status = 200, body = Warehouse), ApiErrors))]
 async fn deactivate_warehouse(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Administrators>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Warehouse>> {
-    caller.require(roles::ADMIN)?;
     Ok(Json(
         db::write(&s.db, |tx| Box::pin(warehouses::set_active(tx, id, false))).await?,
     ))
@@ -102,10 +97,9 @@ async fn deactivate_warehouse(
     params(("id" = i64, Path)), responses((status = 200, body = Warehouse), ApiErrors))]
 async fn activate_warehouse(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Administrators>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Warehouse>> {
-    caller.require(roles::ADMIN)?;
     Ok(Json(
         db::write(&s.db, |tx| Box::pin(warehouses::set_active(tx, id, true))).await?,
     ))
@@ -116,10 +110,9 @@ async fn activate_warehouse(
     responses((status = 201, body = Lane), ApiErrors))]
 async fn create_lane(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Administrators>,
     Json(body): Json<LaneFields>,
 ) -> AppResult<(StatusCode, Json<Lane>)> {
-    caller.require(roles::ADMIN)?;
     let row = db::write(&s.db, |tx| Box::pin(lanes::create(tx, body.clone()))).await?;
     Ok((StatusCode::CREATED, Json(row)))
 }
@@ -129,10 +122,9 @@ async fn create_lane(
     responses((status = 200, body = Page<Lane>), ApiErrors))]
 async fn list_lanes(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Any>,
     Query(filter): Query<LaneFilter>,
 ) -> AppResult<Json<Page<Lane>>> {
-    caller.require(roles::ANY)?;
     Ok(Json(lanes::list(&s.db, filter).await?))
 }
 
@@ -141,10 +133,9 @@ async fn list_lanes(
     responses((status = 200, body = Lane), ApiErrors))]
 async fn get_lane(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Any>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Lane>> {
-    caller.require(roles::ANY)?;
     Ok(Json(lanes::get(&s.db, id).await?))
 }
 
@@ -153,11 +144,10 @@ async fn get_lane(
     request_body = LanePatch, responses((status = 200, body = Lane), ApiErrors))]
 async fn update_lane(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Administrators>,
     Path(id): Path<i64>,
     Json(body): Json<LanePatch>,
 ) -> AppResult<Json<Lane>> {
-    caller.require(roles::ADMIN)?;
     Ok(Json(
         db::write(&s.db, |tx| Box::pin(lanes::update(tx, id, body.clone()))).await?,
     ))
@@ -168,10 +158,9 @@ async fn update_lane(
     params(("id" = i64, Path)), responses((status = 200, body = Lane), ApiErrors))]
 async fn deactivate_lane(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Administrators>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Lane>> {
-    caller.require(roles::ADMIN)?;
     Ok(Json(
         db::write(&s.db, |tx| Box::pin(lanes::set_active(tx, id, false))).await?,
     ))
@@ -182,10 +171,9 @@ async fn deactivate_lane(
     params(("id" = i64, Path)), responses((status = 200, body = Lane), ApiErrors))]
 async fn activate_lane(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Administrators>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Lane>> {
-    caller.require(roles::ADMIN)?;
     Ok(Json(
         db::write(&s.db, |tx| Box::pin(lanes::set_active(tx, id, true))).await?,
     ))

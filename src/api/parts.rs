@@ -6,7 +6,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::AppState;
 use super::docs::ApiErrors;
 use super::extract::{Json, Path, Query};
-use crate::auth::{Caller, roles};
+use crate::auth::{Authorized, roles};
 use crate::db;
 use crate::error::AppResult;
 use crate::master::Page;
@@ -25,10 +25,9 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses((status = 201, body = Part), ApiErrors))]
 async fn create_part(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Planning>,
     Json(body): Json<PartFields>,
 ) -> AppResult<(StatusCode, Json<Part>)> {
-    caller.require(roles::PLANNING)?;
     let part = db::write(&s.db, |tx| Box::pin(parts::create(tx, body.clone()))).await?;
     Ok((StatusCode::CREATED, Json(part)))
 }
@@ -38,10 +37,9 @@ async fn create_part(
     responses((status = 200, body = Page<Part>), ApiErrors))]
 async fn list_parts(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Any>,
     Query(filter): Query<PartFilter>,
 ) -> AppResult<Json<Page<Part>>> {
-    caller.require(roles::ANY)?;
     Ok(Json(parts::list(&s.db, filter).await?))
 }
 
@@ -50,10 +48,9 @@ async fn list_parts(
     responses((status = 200, body = Part), ApiErrors))]
 async fn get_part(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Any>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Part>> {
-    caller.require(roles::ANY)?;
     Ok(Json(parts::get(&s.db, id).await?))
 }
 
@@ -62,11 +59,10 @@ async fn get_part(
     request_body = PartPatch, responses((status = 200, body = Part), ApiErrors))]
 async fn update_part(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Planning>,
     Path(id): Path<i64>,
     Json(body): Json<PartPatch>,
 ) -> AppResult<Json<Part>> {
-    caller.require(roles::PLANNING)?;
     Ok(Json(
         db::write(&s.db, |tx| Box::pin(parts::update(tx, id, body.clone()))).await?,
     ))
@@ -77,10 +73,9 @@ async fn update_part(
     params(("id" = i64, Path)), responses((status = 200, body = Part), ApiErrors))]
 async fn deactivate_part(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Planning>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Part>> {
-    caller.require(roles::PLANNING)?;
     Ok(Json(
         db::write(&s.db, |tx| Box::pin(parts::set_active(tx, id, false))).await?,
     ))
@@ -91,10 +86,9 @@ async fn deactivate_part(
     params(("id" = i64, Path)), responses((status = 200, body = Part), ApiErrors))]
 async fn activate_part(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Planning>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Part>> {
-    caller.require(roles::PLANNING)?;
     Ok(Json(
         db::write(&s.db, |tx| Box::pin(parts::set_active(tx, id, true))).await?,
     ))

@@ -8,7 +8,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::AppState;
 use super::docs::ApiErrors;
 use super::extract::{Json, Path, Query};
-use crate::auth::{Caller, roles};
+use crate::auth::{Authorized, roles};
 use crate::db;
 use crate::error::AppResult;
 use crate::master::Page;
@@ -38,10 +38,9 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses((status = 201, body = SlaClass), ApiErrors))]
 async fn create_sla_class(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Administrators>,
     Json(body): Json<SlaClassFields>,
 ) -> AppResult<(StatusCode, Json<SlaClass>)> {
-    caller.require(roles::ADMIN)?;
     let row = db::write(&s.db, |tx| Box::pin(sla_classes::create(tx, body.clone()))).await?;
     Ok((StatusCode::CREATED, Json(row)))
 }
@@ -51,10 +50,9 @@ async fn create_sla_class(
     responses((status = 200, body = Page<SlaClass>), ApiErrors))]
 async fn list_sla_classes(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Any>,
     Query(filter): Query<SlaClassFilter>,
 ) -> AppResult<Json<Page<SlaClass>>> {
-    caller.require(roles::ANY)?;
     Ok(Json(sla_classes::list(&s.db, filter).await?))
 }
 
@@ -63,10 +61,9 @@ async fn list_sla_classes(
     responses((status = 200, body = SlaClass), ApiErrors))]
 async fn get_sla_class(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Any>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<SlaClass>> {
-    caller.require(roles::ANY)?;
     Ok(Json(sla_classes::get(&s.db, id).await?))
 }
 
@@ -75,11 +72,10 @@ async fn get_sla_class(
     request_body = SlaClassPatch, responses((status = 200, body = SlaClass), ApiErrors))]
 async fn update_sla_class(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Administrators>,
     Path(id): Path<i64>,
     Json(body): Json<SlaClassPatch>,
 ) -> AppResult<Json<SlaClass>> {
-    caller.require(roles::ADMIN)?;
     Ok(Json(
         db::write(&s.db, |tx| {
             Box::pin(sla_classes::update(tx, id, body.clone()))
@@ -93,10 +89,9 @@ async fn update_sla_class(
     params(("id" = i64, Path)), responses((status = 200, body = SlaClass), ApiErrors))]
 async fn deactivate_sla_class(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Administrators>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<SlaClass>> {
-    caller.require(roles::ADMIN)?;
     Ok(Json(
         db::write(&s.db, |tx| Box::pin(sla_classes::set_active(tx, id, false))).await?,
     ))
@@ -107,10 +102,9 @@ async fn deactivate_sla_class(
     params(("id" = i64, Path)), responses((status = 200, body = SlaClass), ApiErrors))]
 async fn activate_sla_class(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Administrators>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<SlaClass>> {
-    caller.require(roles::ADMIN)?;
     Ok(Json(
         db::write(&s.db, |tx| Box::pin(sla_classes::set_active(tx, id, true))).await?,
     ))
@@ -121,10 +115,9 @@ async fn activate_sla_class(
     responses((status = 201, body = Site), ApiErrors))]
 async fn create_site(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Planning>,
     Json(body): Json<SiteFields>,
 ) -> AppResult<(StatusCode, Json<Site>)> {
-    caller.require(roles::PLANNING)?;
     let row = db::write(&s.db, |tx| Box::pin(sites::create(tx, body.clone()))).await?;
     Ok((StatusCode::CREATED, Json(row)))
 }
@@ -134,10 +127,9 @@ async fn create_site(
     responses((status = 200, body = Page<Site>), ApiErrors))]
 async fn list_sites(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Any>,
     Query(filter): Query<SiteFilter>,
 ) -> AppResult<Json<Page<Site>>> {
-    caller.require(roles::ANY)?;
     Ok(Json(sites::list(&s.db, filter).await?))
 }
 
@@ -146,10 +138,9 @@ async fn list_sites(
     responses((status = 200, body = Site), ApiErrors))]
 async fn get_site(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Any>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Site>> {
-    caller.require(roles::ANY)?;
     Ok(Json(sites::get(&s.db, id).await?))
 }
 
@@ -158,11 +149,10 @@ async fn get_site(
     request_body = SitePatch, responses((status = 200, body = Site), ApiErrors))]
 async fn update_site(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Planning>,
     Path(id): Path<i64>,
     Json(body): Json<SitePatch>,
 ) -> AppResult<Json<Site>> {
-    caller.require(roles::PLANNING)?;
     Ok(Json(
         db::write(&s.db, |tx| Box::pin(sites::update(tx, id, body.clone()))).await?,
     ))
@@ -173,10 +163,9 @@ async fn update_site(
     params(("id" = i64, Path)), responses((status = 200, body = Site), ApiErrors))]
 async fn deactivate_site(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Planning>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Site>> {
-    caller.require(roles::PLANNING)?;
     Ok(Json(
         db::write(&s.db, |tx| Box::pin(sites::set_active(tx, id, false))).await?,
     ))
@@ -187,10 +176,9 @@ async fn deactivate_site(
     params(("id" = i64, Path)), responses((status = 200, body = Site), ApiErrors))]
 async fn activate_site(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Planning>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Site>> {
-    caller.require(roles::PLANNING)?;
     Ok(Json(
         db::write(&s.db, |tx| Box::pin(sites::set_active(tx, id, true))).await?,
     ))
@@ -202,11 +190,10 @@ async fn activate_site(
     responses((status = 200, body = Page<SiteInstalledPart>), ApiErrors))]
 async fn site_installed_base(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Any>,
     Path(id): Path<i64>,
     Query(params): Query<InstalledBaseParams>,
 ) -> AppResult<Json<Page<SiteInstalledPart>>> {
-    caller.require(roles::ANY)?;
     Ok(Json(sites::site_installed_base(&s.db, id, params).await?))
 }
 
@@ -217,11 +204,10 @@ async fn site_installed_base(
     responses((status = 200, body = SiteInstalledPart), ApiErrors))]
 async fn set_installed(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Planning>,
     Path((id, part_id)): Path<(i64, i64)>,
     Json(body): Json<InstalledQuantity>,
 ) -> AppResult<Json<SiteInstalledPart>> {
-    caller.require(roles::PLANNING)?;
     Ok(Json(
         db::write(&s.db, |tx| {
             Box::pin(sites::set_installed(tx, id, part_id, body.clone()))
@@ -236,10 +222,9 @@ async fn set_installed(
     responses((status = 200, body = Page<PartInstallation>), ApiErrors))]
 async fn part_installed_base(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Any>,
     Path(id): Path<i64>,
     Query(params): Query<InstalledBaseParams>,
 ) -> AppResult<Json<Page<PartInstallation>>> {
-    caller.require(roles::ANY)?;
     Ok(Json(sites::part_installed_base(&s.db, id, params).await?))
 }

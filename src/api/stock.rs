@@ -10,7 +10,7 @@ use super::AppState;
 use super::docs::ApiErrors;
 use super::extract::{IdempotentCall, IdempotentJson, Json, Path, Query};
 use super::idempotent::exactly_once;
-use crate::auth::{Caller, roles};
+use crate::auth::{Authorized, roles};
 use crate::error::{AppError, AppResult};
 use crate::inventory::documents::{
     self, ConditionChangeRequest, IssueRequest, ReceiptRequest, ReverseRequest,
@@ -44,10 +44,9 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses((status = 200, body = Page<StockLevel>), ApiErrors))]
 async fn stock_levels(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Any>,
     Query(f): Query<StockFilter>,
 ) -> AppResult<Json<Page<StockLevel>>> {
-    caller.require(roles::ANY)?;
     Ok(Json(queries::stock(&s.db, f).await?))
 }
 
@@ -56,10 +55,9 @@ async fn stock_levels(
     responses((status = 200, body = Page<Movement>), ApiErrors))]
 async fn list_movements(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Any>,
     Query(f): Query<MovementFilter>,
 ) -> AppResult<Json<Page<Movement>>> {
-    caller.require(roles::ANY)?;
     Ok(Json(queries::movements(&s.db, f).await?))
 }
 
@@ -69,10 +67,9 @@ async fn list_movements(
     responses((status = 201, body = Document), ApiErrors))]
 async fn post_receipt(
     State(s): State<AppState>,
-    caller: Caller,
+    caller: Authorized<roles::Stock>,
     body: IdempotentJson<ReceiptRequest>,
 ) -> AppResult<Response> {
-    caller.require(roles::STOCK)?;
     let (actor, req) = (caller.user_id, body.value);
     exactly_once!(
         s,
@@ -91,10 +88,9 @@ async fn post_receipt(
     responses((status = 201, body = Document), ApiErrors))]
 async fn post_issue(
     State(s): State<AppState>,
-    caller: Caller,
+    caller: Authorized<roles::Stock>,
     body: IdempotentJson<IssueRequest>,
 ) -> AppResult<Response> {
-    caller.require(roles::STOCK)?;
     let (actor, req) = (caller.user_id, body.value);
     exactly_once!(
         s,
@@ -114,10 +110,9 @@ async fn post_issue(
     responses((status = 201, body = Document), ApiErrors))]
 async fn post_condition_change(
     State(s): State<AppState>,
-    caller: Caller,
+    caller: Authorized<roles::Stock>,
     body: IdempotentJson<ConditionChangeRequest>,
 ) -> AppResult<Response> {
-    caller.require(roles::STOCK)?;
     let (actor, req) = (caller.user_id, body.value);
     exactly_once!(
         s,
@@ -134,10 +129,9 @@ async fn post_condition_change(
     responses((status = 200, body = Document), ApiErrors))]
 async fn get_document(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Any>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Document>> {
-    caller.require(roles::ANY)?;
     Ok(Json(
         ledger::load(&s.db, id)
             .await?
@@ -152,11 +146,10 @@ async fn get_document(
     request_body = ReverseRequest, responses((status = 201, body = Document), ApiErrors))]
 async fn reverse_document(
     State(s): State<AppState>,
-    caller: Caller,
+    caller: Authorized<roles::Stock>,
     Path(id): Path<i64>,
     body: IdempotentJson<ReverseRequest>,
 ) -> AppResult<Response> {
-    caller.require(roles::STOCK)?;
     let (actor, req) = (caller.user_id, body.value);
     exactly_once!(
         s,
@@ -174,10 +167,9 @@ async fn reverse_document(
     responses((status = 201, body = Reservation), ApiErrors))]
 async fn create_reservation(
     State(s): State<AppState>,
-    caller: Caller,
+    caller: Authorized<roles::Stock>,
     body: IdempotentJson<ReserveRequest>,
 ) -> AppResult<Response> {
-    caller.require(roles::STOCK)?;
     let (actor, req) = (caller.user_id, body.value);
     exactly_once!(
         s,
@@ -194,10 +186,9 @@ async fn create_reservation(
     responses((status = 200, body = Page<Reservation>), ApiErrors))]
 async fn list_reservations(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Any>,
     Query(f): Query<ReservationFilter>,
 ) -> AppResult<Json<Page<Reservation>>> {
-    caller.require(roles::ANY)?;
     Ok(Json(reservations::list(&s.db, f).await?))
 }
 
@@ -206,10 +197,9 @@ async fn list_reservations(
     responses((status = 200, body = Reservation), ApiErrors))]
 async fn get_reservation(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Any>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Reservation>> {
-    caller.require(roles::ANY)?;
     Ok(Json(reservations::get(&s.db, id).await?))
 }
 
@@ -219,11 +209,10 @@ async fn get_reservation(
     responses((status = 200, body = Reservation), ApiErrors))]
 async fn release_reservation(
     State(s): State<AppState>,
-    caller: Caller,
+    caller: Authorized<roles::Stock>,
     Path(id): Path<i64>,
     call: IdempotentCall,
 ) -> AppResult<Response> {
-    caller.require(roles::STOCK)?;
     exactly_once!(
         s,
         caller,
@@ -240,11 +229,10 @@ async fn release_reservation(
     request_body = ConsumeRequest, responses((status = 201, body = Document), ApiErrors))]
 async fn consume_reservation(
     State(s): State<AppState>,
-    caller: Caller,
+    caller: Authorized<roles::Stock>,
     Path(id): Path<i64>,
     body: IdempotentJson<ConsumeRequest>,
 ) -> AppResult<Response> {
-    caller.require(roles::STOCK)?;
     let (actor, req) = (caller.user_id, body.value);
     exactly_once!(
         s,
@@ -259,7 +247,9 @@ async fn consume_reservation(
 /// Rebuild every balance from the ledger and report any drift. Roles: admin.
 #[utoipa::path(get, path = "/api/v1/admin/verify", tag = "admin",
     responses((status = 200, body = VerifyReport), ApiErrors))]
-async fn verify_ledger(State(s): State<AppState>, caller: Caller) -> AppResult<Json<VerifyReport>> {
-    caller.require(roles::ADMIN)?;
+async fn verify_ledger(
+    State(s): State<AppState>,
+    _caller: Authorized<roles::Administrators>,
+) -> AppResult<Json<VerifyReport>> {
     Ok(Json(verify::verify(&s.db).await?))
 }

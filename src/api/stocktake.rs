@@ -11,7 +11,7 @@ use super::AppState;
 use super::docs::ApiErrors;
 use super::extract::{IdempotentCall, IdempotentJson, Json, Path, Query};
 use super::idempotent::exactly_once;
-use crate::auth::{Caller, roles};
+use crate::auth::{Authorized, roles};
 use crate::error::AppResult;
 use crate::inventory::stocktake::{
     self, AccuracyFilter, AccuracyReport, CountRequest, OpenRequest, Stocktake, StocktakeFilter,
@@ -37,10 +37,9 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses((status = 201, body = Stocktake), ApiErrors))]
 async fn open_stocktake(
     State(s): State<AppState>,
-    caller: Caller,
+    caller: Authorized<roles::Stock>,
     body: IdempotentJson<OpenRequest>,
 ) -> AppResult<Response> {
-    caller.require(roles::STOCK)?;
     let (actor, req) = (caller.user_id, body.value);
     exactly_once!(
         s,
@@ -57,10 +56,9 @@ async fn open_stocktake(
     responses((status = 200, body = Page<StocktakeSummary>), ApiErrors))]
 async fn list_stocktakes(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Any>,
     Query(f): Query<StocktakeFilter>,
 ) -> AppResult<Json<Page<StocktakeSummary>>> {
-    caller.require(roles::ANY)?;
     Ok(Json(stocktake::list(&s.db, f).await?))
 }
 
@@ -71,10 +69,9 @@ async fn list_stocktakes(
     responses((status = 200, body = AccuracyReport), ApiErrors))]
 async fn stocktake_accuracy(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Any>,
     Query(f): Query<AccuracyFilter>,
 ) -> AppResult<Json<AccuracyReport>> {
-    caller.require(roles::ANY)?;
     Ok(Json(stocktake::accuracy(&s.db, f).await?))
 }
 
@@ -85,10 +82,9 @@ async fn stocktake_accuracy(
     responses((status = 200, body = Stocktake), ApiErrors))]
 async fn get_stocktake(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Any>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Stocktake>> {
-    caller.require(roles::ANY)?;
     Ok(Json(stocktake::get(&s.db, id).await?))
 }
 
@@ -100,11 +96,10 @@ async fn get_stocktake(
     request_body = CountRequest, responses((status = 200, body = Stocktake), ApiErrors))]
 async fn record_counts(
     State(s): State<AppState>,
-    caller: Caller,
+    caller: Authorized<roles::Stock>,
     Path(id): Path<i64>,
     body: IdempotentJson<CountRequest>,
 ) -> AppResult<Response> {
-    caller.require(roles::STOCK)?;
     let (actor, req) = (caller.user_id, body.value);
     exactly_once!(
         s,
@@ -125,11 +120,10 @@ async fn record_counts(
     responses((status = 200, body = Stocktake), ApiErrors))]
 async fn approve_stocktake(
     State(s): State<AppState>,
-    caller: Caller,
+    caller: Authorized<roles::Planning>,
     Path(id): Path<i64>,
     call: IdempotentCall,
 ) -> AppResult<Response> {
-    caller.require(roles::PLANNING)?;
     let actor = caller.user_id;
     exactly_once!(
         s,
@@ -147,11 +141,10 @@ async fn approve_stocktake(
     responses((status = 200, body = Stocktake), ApiErrors))]
 async fn cancel_stocktake(
     State(s): State<AppState>,
-    caller: Caller,
+    caller: Authorized<roles::Stock>,
     Path(id): Path<i64>,
     call: IdempotentCall,
 ) -> AppResult<Response> {
-    caller.require(roles::STOCK)?;
     exactly_once!(
         s,
         caller,

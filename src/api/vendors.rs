@@ -7,7 +7,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::AppState;
 use super::docs::ApiErrors;
 use super::extract::{Json, Path, Query};
-use crate::auth::{Caller, roles};
+use crate::auth::{Authorized, roles};
 use crate::db;
 use crate::error::AppResult;
 use crate::master::Page;
@@ -26,10 +26,9 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses((status = 201, body = Vendor), ApiErrors))]
 async fn create_vendor(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Planning>,
     Json(body): Json<VendorFields>,
 ) -> AppResult<(StatusCode, Json<Vendor>)> {
-    caller.require(roles::PLANNING)?;
     let row = db::write(&s.db, |tx| Box::pin(vendors::create(tx, body.clone()))).await?;
     Ok((StatusCode::CREATED, Json(row)))
 }
@@ -39,10 +38,9 @@ async fn create_vendor(
     responses((status = 200, body = Page<Vendor>), ApiErrors))]
 async fn list_vendors(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Any>,
     Query(filter): Query<VendorFilter>,
 ) -> AppResult<Json<Page<Vendor>>> {
-    caller.require(roles::ANY)?;
     Ok(Json(vendors::list(&s.db, filter).await?))
 }
 
@@ -51,10 +49,9 @@ async fn list_vendors(
     responses((status = 200, body = Vendor), ApiErrors))]
 async fn get_vendor(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Any>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Vendor>> {
-    caller.require(roles::ANY)?;
     Ok(Json(vendors::get(&s.db, id).await?))
 }
 
@@ -63,11 +60,10 @@ async fn get_vendor(
     request_body = VendorPatch, responses((status = 200, body = Vendor), ApiErrors))]
 async fn update_vendor(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Planning>,
     Path(id): Path<i64>,
     Json(body): Json<VendorPatch>,
 ) -> AppResult<Json<Vendor>> {
-    caller.require(roles::PLANNING)?;
     Ok(Json(
         db::write(&s.db, |tx| Box::pin(vendors::update(tx, id, body.clone()))).await?,
     ))
@@ -78,10 +74,9 @@ async fn update_vendor(
     params(("id" = i64, Path)), responses((status = 200, body = Vendor), ApiErrors))]
 async fn deactivate_vendor(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Planning>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Vendor>> {
-    caller.require(roles::PLANNING)?;
     Ok(Json(
         db::write(&s.db, |tx| Box::pin(vendors::set_active(tx, id, false))).await?,
     ))
@@ -92,10 +87,9 @@ async fn deactivate_vendor(
     params(("id" = i64, Path)), responses((status = 200, body = Vendor), ApiErrors))]
 async fn activate_vendor(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Planning>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Vendor>> {
-    caller.require(roles::PLANNING)?;
     Ok(Json(
         db::write(&s.db, |tx| Box::pin(vendors::set_active(tx, id, true))).await?,
     ))
