@@ -23,3 +23,5 @@ pub mod stocktake_line;
 pub mod user;
 pub mod vendor;
 pub mod warehouse;
+pub mod forecast_run;
+pub mod forecast_result;
