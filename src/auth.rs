@@ -165,15 +165,14 @@ impl FromRequestParts<AppState> for Caller {
 /// The user a live token belongs to, or `None` for an unknown, revoked or
 /// deactivated one.
 pub async fn authenticate(db: &impl ConnectionTrait, token: &str) -> AppResult<Option<Caller>> {
-    let Some(token_row) = api_token::Entity::find()
+    // One query (token joined to its user): every request pays for it.
+    let Some((_, Some(user_row))) = api_token::Entity::find()
+        .find_also_related(user::Entity)
         .filter(api_token::Column::TokenHash.eq(hash_token(token)))
         .filter(api_token::Column::RevokedAt.is_null())
         .one(db)
         .await?
     else {
-        return Ok(None);
-    };
-    let Some(user_row) = user::Entity::find_by_id(token_row.user_id).one(db).await? else {
         return Ok(None);
     };
     if !user_row.active {

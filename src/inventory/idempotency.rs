@@ -98,7 +98,15 @@ where
                 .and_where(Expr::col(K::State).eq("running"))
                 .and_where(Expr::col(K::CreatedAt).eq(claimed_at))
                 .to_owned();
-            if let Err(release_err) = db.execute(&release).await {
+            let released = match db::write_turn(db).await {
+                Ok(_turn) => db
+                    .execute(&release)
+                    .await
+                    .map(|_| ())
+                    .map_err(AppError::from),
+                Err(e) => Err(e),
+            };
+            if let Err(release_err) = released {
                 tracing::warn!(error = %release_err, "could not release idempotency claim");
             }
             Err(e)
@@ -113,6 +121,7 @@ async fn claim(
     fingerprint: &str,
 ) -> AppResult<Claim> {
     for _ in 0..3 {
+        let _turn = db::write_turn(db).await?;
         let tx = db::begin_write(db).await?;
         let existing = idempotency_key::Entity::find()
             .filter(K::UserId.eq(user_id))
@@ -175,15 +184,12 @@ async fn claim(
                 match inserted {
                     Ok(row) => {
                         tx.commit().await?;
-                        // Read back what the database stored: timestamps
-                        // may lose precision, and the completion compares it.
-                        let stored = idempotency_key::Entity::find_by_id(row.id)
-                            .one(db)
-                            .await?
-                            .map_or(row.created_at, |r| r.created_at);
+                        // `row` is what the database stored (RETURNING), so
+                        // the completion's `created_at = claimed_at` matches
+                        // without reading the claim back.
                         return Ok(Claim::Mine {
                             id: row.id,
-                            claimed_at: stored,
+                            claimed_at: row.created_at,
                         });
                     }
                     Err(e) if is_unique_violation(&e) => {

@@ -117,11 +117,21 @@ pub async fn load(db: &impl ConnectionTrait, id: i64) -> AppResult<Option<Docume
         .filter(stock_movement::Column::DocumentId.eq(id))
         .order_by_asc(stock_movement::Column::Id)
         .all(db)
-        .await?
+        .await?;
+    document_from_rows(doc, movements).map(Some)
+}
+
+/// A document as the API shows it, from its row and its movement rows.
+fn document_from_rows(
+    doc: stock_document::Model,
+    mut movements: Vec<stock_movement::Model>,
+) -> AppResult<Document> {
+    movements.sort_by_key(|m| m.id);
+    let movements = movements
         .into_iter()
         .map(Movement::from_row)
         .collect::<AppResult<Vec<_>>>()?;
-    Ok(Some(Document {
+    Ok(Document {
         id: doc.id,
         doc_type: DocumentType::from_db(&doc.doc_type)?,
         warehouse_id: doc.warehouse_id,
@@ -133,7 +143,7 @@ pub async fn load(db: &impl ConnectionTrait, id: i64) -> AppResult<Option<Docume
         created_by: doc.created_by,
         created_at: doc.created_at,
         movements,
-    }))
+    })
 }
 
 /// How one balance row changes: units added, units taken from available
@@ -227,8 +237,11 @@ pub async fn post(
         created_at: Set(now),
         ..Default::default()
     });
-    stock_movement::Entity::insert_many(rows).exec(db).await?;
-    load(db, document.id)
-        .await?
-        .ok_or_else(|| crate::error::AppError::Internal("posted document vanished".into()))
+    // RETURNING gives the rows as stored (ids, timestamps at the database's
+    // precision), so the answer equals what a later read returns without
+    // reading the document back.
+    let movements = stock_movement::Entity::insert_many(rows)
+        .exec_with_returning(db)
+        .await?;
+    document_from_rows(document, movements)
 }
