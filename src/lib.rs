@@ -12,9 +12,9 @@
 //! - [`domain`] — pure validated types: money, vocabularies, field checks.
 //! - [`inventory`] — the stock ledger: posting, balances, reservations,
 //!   idempotency, verify.
+//! - [`forecasting`] — forecast runs over recorded or uploaded demand.
 //! - [`master`] — master data services: parts, network, sites, vendors.
-//! - [`planning`] — the pure planning engine: stock policy (and, next,
-//!   forecasting and simulation).
+//! - [`planning`] — the pure planning engine: forecasting and stock policy.
 //! - [`demo`] — the demo network seeded by `serve --demo`.
 pub mod api;
 pub mod auth;
@@ -24,6 +24,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod forecasting;
 pub mod inventory;
 pub mod master;
 pub mod planning;

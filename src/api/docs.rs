@@ -23,6 +23,7 @@ use crate::error::Problem;
         (name = "sites", description = "SLA classes, customer sites and their installed base"),
         (name = "vendors", description = "Suppliers and repair vendors"),
         (name = "admin", description = "Users, API tokens, ledger verification"),
+        (name = "forecasts", description = "Demand forecasting runs (4.2.1)"),
         (name = "stock", description = "The stock ledger: receipts, issues, reservations, condition changes, reversals (4.2.3)"),
     )
 )]

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod docs;
 pub mod extract;
+pub mod forecasts;
 pub mod idempotent;
 pub mod network;
 pub mod parts;
@@ -39,6 +40,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(system::router())
         .merge(admin::router())
         .merge(parts::router())
+        .merge(forecasts::router())
         .merge(stock::router())
         .merge(stocktake::router())
         .merge(network::router())

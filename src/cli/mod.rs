@@ -1,4 +1,5 @@
 //! The `spares` command line: the server, migrations, token bootstrap.
+pub mod forecast;
 pub mod policy;
 
 use std::io::Write;
@@ -45,6 +46,9 @@ pub enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Forecast every series of a wide CSV (an id column, then one column per
+    /// period); prints one JSON object per line.
+    Forecast(forecast::ForecastArgs),
     /// Planner's calculators: EBO, base stock, METRIC (JSON on stdout).
     Policy(policy::PolicyArgs),
 }
@@ -78,6 +82,8 @@ pub enum CliError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Policy(#[from] policy::PolicyCliError),
+    #[error("{0}")]
+    Forecast(#[from] forecast::ForecastCliError),
 }
 
 impl From<crate::error::AppError> for CliError {
@@ -190,6 +196,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
         }
         Command::Policy(args) => policy::run(&args, &mut out)?,
+        Command::Forecast(args) => forecast::run(&args, &mut out)?,
         Command::Openapi => {
             writeln!(out, "{}", openapi_json())?;
         }

@@ -39,16 +39,76 @@ const FAMILIES: [(&str, &str, u32, bool); 10] = [
 
 /// (code, name, kind, region, parent code)
 const WAREHOUSES: [(&str, &str, &str, &str, Option<&str>); 10] = [
-    ("CDC-FRA", "Central depot Frankfurt", "central_depot", "central", None),
-    ("RW-NORTH", "Regional warehouse Hamburg", "regional", "north", Some("CDC-FRA")),
-    ("RW-SOUTH", "Regional warehouse Munich", "regional", "south", Some("CDC-FRA")),
-    ("RW-WEST", "Regional warehouse Cologne", "regional", "west", Some("CDC-FRA")),
-    ("FSL-HAM1", "Forward stock Hamburg", "forward", "north", Some("RW-NORTH")),
-    ("FSL-KIE1", "Forward stock Kiel", "forward", "north", Some("RW-NORTH")),
-    ("FSL-MUC1", "Forward stock Munich", "forward", "south", Some("RW-SOUTH")),
-    ("FSL-NUE1", "Forward stock Nuremberg", "forward", "south", Some("RW-SOUTH")),
-    ("FSL-CGN1", "Forward stock Cologne", "forward", "west", Some("RW-WEST")),
-    ("FSL-DUS1", "Forward stock Dusseldorf", "forward", "west", Some("RW-WEST")),
+    (
+        "CDC-FRA",
+        "Central depot Frankfurt",
+        "central_depot",
+        "central",
+        None,
+    ),
+    (
+        "RW-NORTH",
+        "Regional warehouse Hamburg",
+        "regional",
+        "north",
+        Some("CDC-FRA"),
+    ),
+    (
+        "RW-SOUTH",
+        "Regional warehouse Munich",
+        "regional",
+        "south",
+        Some("CDC-FRA"),
+    ),
+    (
+        "RW-WEST",
+        "Regional warehouse Cologne",
+        "regional",
+        "west",
+        Some("CDC-FRA"),
+    ),
+    (
+        "FSL-HAM1",
+        "Forward stock Hamburg",
+        "forward",
+        "north",
+        Some("RW-NORTH"),
+    ),
+    (
+        "FSL-KIE1",
+        "Forward stock Kiel",
+        "forward",
+        "north",
+        Some("RW-NORTH"),
+    ),
+    (
+        "FSL-MUC1",
+        "Forward stock Munich",
+        "forward",
+        "south",
+        Some("RW-SOUTH"),
+    ),
+    (
+        "FSL-NUE1",
+        "Forward stock Nuremberg",
+        "forward",
+        "south",
+        Some("RW-SOUTH"),
+    ),
+    (
+        "FSL-CGN1",
+        "Forward stock Cologne",
+        "forward",
+        "west",
+        Some("RW-WEST"),
+    ),
+    (
+        "FSL-DUS1",
+        "Forward stock Dusseldorf",
+        "forward",
+        "west",
+        Some("RW-WEST"),
+    ),
 ];
 
 /// (code, name, response minutes, business hours only)
@@ -144,7 +204,11 @@ async fn seed(tx: &sea_orm::DatabaseTransaction, series: &[Series]) -> AppResult
         let id = find_id(&warehouse_ids, code);
         if let Some(p) = parent {
             let pid = find_id(&warehouse_ids, p);
-            let (hours, cost) = if kind == "regional" { (10.0, 180) } else { (3.0, 60) };
+            let (hours, cost) = if kind == "regional" {
+                (10.0, 180)
+            } else {
+                (3.0, 60)
+            };
             lanes.push((pid, id, hours, cost));
             lanes.push((id, pid, hours, cost));
         }
@@ -159,17 +223,19 @@ async fn seed(tx: &sea_orm::DatabaseTransaction, series: &[Series]) -> AppResult
             }
         }
     }
-    let lane_rows = lanes.into_iter().map(|(from, to, hours, cost)| lane::ActiveModel {
-        from_warehouse_id: Set(from),
-        to_warehouse_id: Set(to),
-        transit_hours: Set(hours),
-        cost: Set(cost.to_string()),
-        currency: Set("EUR".into()),
-        active: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    });
+    let lane_rows = lanes
+        .into_iter()
+        .map(|(from, to, hours, cost)| lane::ActiveModel {
+            from_warehouse_id: Set(from),
+            to_warehouse_id: Set(to),
+            transit_hours: Set(hours),
+            cost: Set(cost.to_string()),
+            currency: Set("EUR".into()),
+            active: Set(true),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        });
     lane::Entity::insert_many(lane_rows).exec(tx).await?;
 
     let forward: Vec<i64> = warehouse_ids
@@ -180,7 +246,13 @@ async fn seed(tx: &sea_orm::DatabaseTransaction, series: &[Series]) -> AppResult
     let mut site_ids = Vec::new();
     for i in 0..40 {
         let serving = forward[i % forward.len()];
-        let sla = sla_ids[if i % 5 == 0 { 0 } else if i % 3 == 0 { 1 } else { 2 }];
+        let sla = sla_ids[if i % 5 == 0 {
+            0
+        } else if i % 3 == 0 {
+            1
+        } else {
+            2
+        }];
         let row = site::ActiveModel {
             code: Set(format!("SITE-{:03}", i + 1)),
             name: Set(format!("Switching centre {}", i + 1)),
@@ -221,13 +293,27 @@ async fn seed(tx: &sea_orm::DatabaseTransaction, series: &[Series]) -> AppResult
             unit_of_measure: Set("EA".into()),
             unit_cost: Set(cost.round_dp(2).normalize().to_string()),
             currency: Set("EUR".into()),
-            kind: Set(if repairable { "repairable" } else { "consumable" }.into()),
+            kind: Set(if repairable {
+                "repairable"
+            } else {
+                "consumable"
+            }
+            .into()),
             criticality: Set(["medium", "high", "critical", "low"][n % 4].into()),
             annual_failure_rate: Set(failure_rate),
             lead_time_days: Set(rng.random_range(14..=120)),
-            repair_turnaround_days: Set(if repairable { rng.random_range(7..=45) } else { 0 }),
+            repair_turnaround_days: Set(if repairable {
+                rng.random_range(7..=45)
+            } else {
+                0
+            }),
             serialized: Set(repairable && base_cost >= 2000),
-            lifecycle: Set(if n % 25 == 24 { "end_of_life" } else { "active" }.into()),
+            lifecycle: Set(if n % 25 == 24 {
+                "end_of_life"
+            } else {
+                "active"
+            }
+            .into()),
             active: Set(true),
             created_at: Set(now),
             updated_at: Set(now),
@@ -235,13 +321,15 @@ async fn seed(tx: &sea_orm::DatabaseTransaction, series: &[Series]) -> AppResult
         }
         .insert(tx)
         .await?;
-        let rows = placements.into_iter().map(|(site_id, quantity)| installed_base::ActiveModel {
-            site_id: Set(site_id),
-            part_id: Set(row.id),
-            quantity: Set(quantity),
-            updated_at: Set(now),
-            ..Default::default()
-        });
+        let rows = placements
+            .into_iter()
+            .map(|(site_id, quantity)| installed_base::ActiveModel {
+                site_id: Set(site_id),
+                part_id: Set(row.id),
+                quantity: Set(quantity),
+                updated_at: Set(now),
+                ..Default::default()
+            });
         installed_base::Entity::insert_many(rows).exec(tx).await?;
     }
 

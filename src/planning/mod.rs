@@ -1,6 +1,9 @@
 //! The planning engine (process 4.2.1): pure and fast, no database or HTTP
 //! inside, so the service, the CLI, the simulator and the benchmarks share it.
 //!
+//! - [`forecast`] — intermittent-demand forecasting (SES, Croston family,
+//!   TSB, ADIDA, IMAPA), classification, installed base, backtest.
 //! - [`policy`] — lead-time demand, EBO, base stock, (R,Q), time-based
 //!   service, METRIC / VARI-METRIC and marginal-analysis optimisation.
+pub mod forecast;
 pub mod policy;
