@@ -8,6 +8,8 @@
 //! unit costs, so the service converts to and from `rust_decimal::Decimal`.
 
 pub mod api_token;
+pub mod forecast_result;
+pub mod forecast_run;
 pub mod idempotency_key;
 pub mod installed_base;
 pub mod lane;
@@ -23,5 +25,3 @@ pub mod stocktake_line;
 pub mod user;
 pub mod vendor;
 pub mod warehouse;
-pub mod forecast_run;
-pub mod forecast_result;

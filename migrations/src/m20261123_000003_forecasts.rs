@@ -52,7 +52,10 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(ForecastRuns::Table)
                 .col(big_pk_auto(ForecastRuns::Id))
-                .col(string(ForecastRuns::Source).check(Expr::col(ForecastRuns::Source).is_in(["ledger", "upload"])))
+                .col(
+                    string(ForecastRuns::Source)
+                        .check(Expr::col(ForecastRuns::Source).is_in(["ledger", "upload"])),
+                )
                 .col(string(ForecastRuns::Method))
                 .col(text(ForecastRuns::Params))
                 .col(string_null(ForecastRuns::Bucket))
@@ -109,8 +112,10 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(ForecastResults::Table).take()).await?;
-        m.drop_table(Table::drop().table(ForecastRuns::Table).take()).await?;
+        m.drop_table(Table::drop().table(ForecastResults::Table).take())
+            .await?;
+        m.drop_table(Table::drop().table(ForecastRuns::Table).take())
+            .await?;
         Ok(())
     }
 }
