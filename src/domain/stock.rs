@@ -74,6 +74,22 @@ string_enum!(
         ConditionChange = "condition_change",
         StocktakeAdjustment = "stocktake_adjustment",
         Reversal = "reversal",
+        /// Warehouse to in-transit when a transfer ships.
+        TransferShip = "transfer_ship",
+        /// In-transit to warehouse when a transfer is received.
+        TransferReceive = "transfer_receive",
+        /// Supplier to warehouse against a purchase order.
+        PurchaseReceipt = "purchase_receipt",
+        /// Warehouse (defective) to the repair vendor.
+        RepairSend = "repair_send",
+        /// Repair vendor back to a warehouse (good) after repair.
+        RepairReturn = "repair_return",
+        /// A defective unit back from a field site.
+        FieldReturn = "field_return",
+        /// Warehouse back to the vendor it came from.
+        ReturnToVendor = "return_to_vendor",
+        /// Warehouse (or repair vendor, beyond repair) to scrap.
+        Scrap = "scrap",
     }
 );
 
@@ -85,6 +101,14 @@ string_enum!(
         ConditionChange = "condition_change",
         StocktakeAdjustment = "stocktake_adjustment",
         Reversal = "reversal",
+        TransferShipment = "transfer_shipment",
+        TransferReceipt = "transfer_receipt",
+        PurchaseReceipt = "purchase_receipt",
+        RepairSendOut = "repair_send_out",
+        RepairReturn = "repair_return",
+        FieldReturn = "field_return",
+        ReturnToVendor = "return_to_vendor",
+        Scrap = "scrap",
     }
 );
 
