@@ -213,6 +213,14 @@ async fn bad_forecast_requests(app: TestApp) {
             "warehouse_id",
         ),
         (json!({"source": "crystal-ball", "method": "sba"}), "source"),
+        (
+            json!({"source": "ledger", "method": "sba", "series": [{"id": "a", "values": [1]}]}),
+            "series",
+        ),
+        (
+            json!({"source": "upload", "method": "sba", "bucket": "week", "series": [{"id": "a", "values": [1]}]}),
+            "bucket",
+        ),
     ];
     for (body, field) in cases {
         let p = app

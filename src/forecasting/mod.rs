@@ -33,10 +33,35 @@ use crate::planning::forecast::{METHOD_NAMES, Method, MethodParams};
 pub const MAX_SERIES: usize = 10_000;
 pub const MAX_PERIODS: usize = 1_000;
 
-/// Method settings shared by both kinds of run.
+/// Where a run's series come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The demand the ledger recorded: issues to sites and other
+    /// destinations, per part and warehouse.
+    Ledger,
+    /// Series given in the request.
+    Upload,
+}
+
+/// One uploaded series.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct MethodChoice {
+pub struct UploadedSeries {
+    #[schema(min_length = 1, max_length = 200, pattern = r"^\S(.*\S)?$")]
+    pub id: String,
+    /// Demand per period, oldest first; non-negative.
+    #[schema(max_items = 1000)]
+    pub values: Vec<f64>,
+}
+
+/// Body of `POST /api/v1/forecasts`. `bucket`, `periods`, `warehouse_id`,
+/// `part_ids`, `installed_base` and `as_of` belong to ledger runs, `series`
+/// to uploads.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastRequest {
+    pub source: Source,
     /// `ses`, `ses-opt`, `croston`, `sba`, `croston-opt`, `tsb`, `adida`,
     /// `imapa`, or `auto` (per-series choice by rolling-origin backtest).
     #[schema(pattern = "^(ses|ses-opt|croston|sba|croston-opt|tsb|adida|imapa|auto)$")]
@@ -53,57 +78,26 @@ pub struct MethodChoice {
     /// Periods ahead, 1 to 60 (default 1).
     #[schema(minimum = 1, maximum = 60)]
     pub horizon: Option<i32>,
-}
-
-/// One uploaded series.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UploadedSeries {
-    #[schema(min_length = 1, max_length = 200)]
-    pub id: String,
-    /// Demand per period, oldest first; non-negative.
+    /// Ledger runs: monthly (default) or weekly buckets.
+    pub bucket: Option<Bucket>,
+    /// Ledger runs: complete buckets of history, 3 to 520 (default 24).
+    #[schema(minimum = 3, maximum = 520)]
+    pub periods: Option<u32>,
+    /// Ledger runs: only this warehouse's demand.
+    pub warehouse_id: Option<i64>,
+    /// Ledger runs: only these parts (a named part gets its zeros).
     #[schema(max_items = 1000)]
-    pub values: Vec<f64>,
-}
-
-/// Body of `POST /api/v1/forecasts`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(tag = "source", rename_all = "snake_case", deny_unknown_fields)]
-pub enum ForecastRequest {
-    /// Forecast the demand the ledger recorded: issues to sites and other
-    /// destinations, per part and warehouse.
-    Ledger {
-        #[serde(flatten)]
-        #[schema(inline)]
-        method: MethodChoice,
-        #[serde(default = "default_bucket")]
-        bucket: Bucket,
-        /// Complete buckets of history, 3 to 520 (default 24).
-        #[schema(minimum = 3, maximum = 520)]
-        periods: Option<u32>,
-        warehouse_id: Option<i64>,
-        #[schema(max_items = 1000)]
-        part_ids: Option<Vec<i64>>,
-        /// Blend in installed base x failure rate of the sites each
-        /// warehouse serves, weighted by how much history there is.
-        #[serde(default)]
-        installed_base: bool,
-        /// The history ends where the bucket containing this time begins
-        /// (default now: the last complete bucket is the previous one).
-        as_of: Option<chrono::DateTime<Utc>>,
-    },
-    /// Forecast series given in the request.
-    Upload {
-        #[serde(flatten)]
-        #[schema(inline)]
-        method: MethodChoice,
-        #[schema(min_items = 1, max_items = 10000)]
-        series: Vec<UploadedSeries>,
-    },
-}
-
-fn default_bucket() -> Bucket {
-    Bucket::Month
+    pub part_ids: Option<Vec<i64>>,
+    /// Ledger runs: blend in installed base x failure rate of the sites each
+    /// warehouse serves, weighted by how much history there is.
+    #[serde(default)]
+    pub installed_base: bool,
+    /// Ledger runs: the history ends where the bucket containing this time
+    /// begins (default now: the last complete bucket is the previous one).
+    pub as_of: Option<chrono::DateTime<Utc>>,
+    /// Upload runs: the series, 1 to 10,000.
+    #[schema(max_items = 10000)]
+    pub series: Option<Vec<UploadedSeries>>,
 }
 
 /// The forecast of one series.
@@ -169,7 +163,7 @@ impl ForecastRun {
 }
 
 /// The method (or `None` for auto) with validated parameters.
-fn method_of(c: &MethodChoice, v: &mut Validator) -> Option<Method> {
+fn method_of(c: &ForecastRequest, v: &mut Validator) -> Option<Method> {
     let params = MethodParams {
         alpha: c.alpha.unwrap_or(0.1),
         alpha_d: c.alpha_d.unwrap_or(0.1),
@@ -208,7 +202,7 @@ fn forecast_series(
     key: &str,
     y: &[f64],
     method: Option<Method>,
-    c: &MethodChoice,
+    c: &ForecastRequest,
     horizon: usize,
 ) -> SeriesForecast {
     let class = classify(y);
@@ -245,16 +239,23 @@ pub async fn run(
     req: ForecastRequest,
 ) -> AppResult<ForecastRun> {
     let mut v = Validator::new();
-    let choice = match &req {
-        ForecastRequest::Ledger { method, .. } | ForecastRequest::Upload { method, .. } => {
-            method.clone()
-        }
-    };
-    let method = method_of(&choice, &mut v);
-    let horizon = choice.horizon.unwrap_or(1).clamp(1, 60) as usize;
+    let method = method_of(&req, &mut v);
+    let horizon = req.horizon.unwrap_or(1).clamp(1, 60) as usize;
     let now = Utc::now();
-    let (results, source, bucket, warehouse, window) = match req {
-        ForecastRequest::Upload { series, .. } => {
+    let ledger_only = [
+        ("bucket", req.bucket.is_some()),
+        ("periods", req.periods.is_some()),
+        ("warehouse_id", req.warehouse_id.is_some()),
+        ("part_ids", req.part_ids.is_some()),
+        ("installed_base", req.installed_base),
+        ("as_of", req.as_of.is_some()),
+    ];
+    let (results, bucket, window) = match req.source {
+        Source::Upload => {
+            for (field, given) in ledger_only {
+                v.check(!given, field, "applies to ledger runs only");
+            }
+            let series = req.series.as_deref().unwrap_or_default();
             v.check(
                 !series.is_empty(),
                 "series",
@@ -283,22 +284,20 @@ pub async fn run(
             v.finish()?;
             let results = series
                 .iter()
-                .map(|s| forecast_series(&s.id, &s.values, method, &choice, horizon))
+                .map(|s| forecast_series(&s.id, &s.values, method, &req, horizon))
                 .collect::<Vec<_>>();
-            (results, "upload", None, None, None)
+            (results, None, None)
         }
-        ForecastRequest::Ledger {
-            bucket,
-            periods,
-            warehouse_id,
-            part_ids,
-            installed_base,
-            as_of,
-            ..
-        } => {
-            let periods = periods.unwrap_or(24);
+        Source::Ledger => {
+            v.check(
+                req.series.is_none(),
+                "series",
+                "applies to upload runs only",
+            );
+            let bucket = req.bucket.unwrap_or(Bucket::Month);
+            let periods = req.periods.unwrap_or(24);
             v.range_i64("periods", periods.into(), 3, 520);
-            if let Some(ids) = &part_ids {
+            if let Some(ids) = &req.part_ids {
                 v.check(
                     ids.len() <= 1000,
                     "part_ids",
@@ -306,14 +305,20 @@ pub async fn run(
                 );
             }
             v.finish()?;
-            if let Some(w) = warehouse_id {
+            if let Some(w) = req.warehouse_id {
                 crate::inventory::active_warehouse(db, w, "warehouse_id").await?;
             }
-            let (from, to) = history::window(bucket, periods, as_of.unwrap_or(now));
-            let series =
-                history::demand_series(db, bucket, from, to, warehouse_id, part_ids.as_deref())
-                    .await?;
-            let rates = if installed_base {
+            let (from, to) = history::window(bucket, periods, req.as_of.unwrap_or(now));
+            let series = history::demand_series(
+                db,
+                bucket,
+                from,
+                to,
+                req.warehouse_id,
+                req.part_ids.as_deref(),
+            )
+            .await?;
+            let rates = if req.installed_base {
                 installed_rates(db, bucket).await?
             } else {
                 HashMap::new()
@@ -325,7 +330,7 @@ pub async fn run(
             let mut results = Vec::with_capacity(series.len());
             for s in series {
                 let key = format!("{}:{}", s.part_id, s.warehouse_id);
-                let mut f = forecast_series(&key, &s.values, method, &choice, horizon);
+                let mut f = forecast_series(&key, &s.values, method, &req, horizon);
                 if let Some(rate) = rates.get(&(s.part_id, s.warehouse_id)) {
                     let history_periods = first_demand_age(&s.values);
                     for x in &mut f.forecast {
@@ -338,15 +343,14 @@ pub async fn run(
                 f.warehouse_id = Some(s.warehouse_id);
                 results.push(f);
             }
-            (
-                results,
-                "ledger",
-                Some(bucket),
-                warehouse_id,
-                Some((from, to)),
-            )
+            (results, Some(bucket), Some((from, to)))
         }
     };
+    let (source, warehouse) = match req.source {
+        Source::Ledger => ("ledger", req.warehouse_id),
+        Source::Upload => ("upload", None),
+    };
+    let choice = &req;
     let params = serde_json::json!({
         "alpha": choice.alpha, "alpha_d": choice.alpha_d, "alpha_p": choice.alpha_p,
     });
