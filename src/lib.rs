@@ -12,6 +12,8 @@
 //! - [`domain`] — pure validated types: money, vocabularies, field checks.
 //! - [`inventory`] — the stock ledger: posting, balances, reservations,
 //!   idempotency, verify.
+//! - [`logistics`] — logistics flows (transfers and shipments so far):
+//!   documents with state machines whose stock effects go through the ledger.
 //! - [`forecasting`] — forecast runs over recorded or uploaded demand.
 //! - [`master`] — master data services: parts, network, sites, vendors.
 //! - [`planning`] — the pure planning engine: forecasting and stock policy.
@@ -26,6 +28,7 @@ pub mod domain;
 pub mod error;
 pub mod forecasting;
 pub mod inventory;
+pub mod logistics;
 pub mod master;
 pub mod planning;
 pub mod server;

@@ -13,4 +13,5 @@ mod policy;
 mod sites;
 mod stock;
 mod stocktake;
+mod transfers;
 mod vendors;

@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_foundation;
 mod m20261123_000002_ledger;
 mod m20261123_000003_forecasts;
+mod m20261123_000004_transfers;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261123_000002_ledger::Migration),
             Box::new(m20261123_000003_forecasts::Migration),
+            Box::new(m20261123_000004_transfers::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ pub mod sites;
 pub mod stock;
 pub mod stocktake;
 pub mod system;
+pub mod transfers;
 pub mod vendors;
 
 use std::time::Duration;
@@ -46,6 +47,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(network::router())
         .merge(sites::router())
         .merge(vendors::router())
+        .merge(transfers::router())
 }
 
 /// The OpenAPI document of the whole API.

@@ -1,0 +1,309 @@
+//! Transfers between warehouses and the shipments that carry them (and,
+//! later, dispatches to sites and returns), with proof of delivery.
+//!
+//! Stock in transit is not stored here: it is the ledger's net quantity
+//! into `in_transit:{transfer id}`. The line counters record what the
+//! receiving side accounted for (good, damaged, short, excess); CHECK
+//! constraints keep them non-negative and never above what was shipped.
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum Shipments {
+    Table,
+    Id,
+    Kind,
+    Carrier,
+    TrackingRef,
+    Mode,
+    CustomsClearedAt,
+    OriginKind,
+    OriginId,
+    DestinationKind,
+    DestinationId,
+    DispatchedAt,
+    EstimatedArrivalAt,
+    DeliveredAt,
+    PodReceiver,
+    PodNote,
+    PodAt,
+    Cost,
+    Currency,
+    Status,
+    CreatedBy,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Transfers {
+    Table,
+    Id,
+    FromWarehouseId,
+    ToWarehouseId,
+    Status,
+    Reference,
+    Note,
+    ShipmentId,
+    ShipDocumentId,
+    CreatedBy,
+    CreatedAt,
+    UpdatedAt,
+    ShippedAt,
+    ReceivedAt,
+    ClosedAt,
+    CancelledAt,
+}
+
+#[derive(DeriveIden)]
+enum TransferLines {
+    Table,
+    Id,
+    TransferId,
+    PartId,
+    Quantity,
+    Condition,
+    ReceivedGood,
+    ReceivedDamaged,
+    Short,
+    Excess,
+}
+
+#[derive(DeriveIden)]
+enum Parts {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Warehouses {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Users {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum StockDocuments {
+    Table,
+    Id,
+}
+
+fn fk(
+    name: &str,
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(name)
+        .from(from.0, from.1)
+        .to(to.0, to.1)
+        .on_delete(ForeignKeyAction::Restrict)
+        .take()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(Shipments::Table)
+                .col(big_pk_auto(Shipments::Id))
+                .col(
+                    string(Shipments::Kind).check(
+                        Expr::col(Shipments::Kind).is_in(["transfer", "dispatch", "return"]),
+                    ),
+                )
+                .col(string(Shipments::Carrier))
+                .col(string(Shipments::TrackingRef))
+                .col(
+                    string(Shipments::Mode)
+                        .check(Expr::col(Shipments::Mode).is_in(["local", "international"])),
+                )
+                .col(timestamp_with_time_zone_null(Shipments::CustomsClearedAt))
+                .col(string(Shipments::OriginKind))
+                .col(big_integer_null(Shipments::OriginId))
+                .col(string(Shipments::DestinationKind))
+                .col(big_integer_null(Shipments::DestinationId))
+                .col(timestamp_with_time_zone(Shipments::DispatchedAt))
+                .col(timestamp_with_time_zone(Shipments::EstimatedArrivalAt))
+                .col(timestamp_with_time_zone_null(Shipments::DeliveredAt))
+                .col(string_null(Shipments::PodReceiver))
+                .col(string_null(Shipments::PodNote))
+                .col(timestamp_with_time_zone_null(Shipments::PodAt))
+                .col(string(Shipments::Cost))
+                .col(string(Shipments::Currency))
+                .col(
+                    string(Shipments::Status)
+                        .check(Expr::col(Shipments::Status).is_in(["in_transit", "delivered"])),
+                )
+                .col(big_integer(Shipments::CreatedBy))
+                .col(timestamp_with_time_zone(Shipments::CreatedAt))
+                // Delivered exactly when proof of delivery is recorded.
+                .check(
+                    Expr::col(Shipments::Status)
+                        .eq("in_transit")
+                        .and(Expr::col(Shipments::DeliveredAt).is_null())
+                        .or(Expr::col(Shipments::Status)
+                            .eq("delivered")
+                            .and(Expr::col(Shipments::DeliveredAt).is_not_null())
+                            .and(Expr::col(Shipments::PodReceiver).is_not_null())),
+                )
+                .foreign_key(&mut fk(
+                    "fk_shipments_user",
+                    (Shipments::Table, Shipments::CreatedBy),
+                    (Users::Table, Users::Id),
+                ))
+                .take(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_shipments_status")
+                .table(Shipments::Table)
+                .col(Shipments::Status)
+                .col(Shipments::Id)
+                .take(),
+        )
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(Transfers::Table)
+                .col(big_pk_auto(Transfers::Id))
+                .col(big_integer(Transfers::FromWarehouseId))
+                .col(big_integer(Transfers::ToWarehouseId))
+                .col(
+                    string(Transfers::Status).check(Expr::col(Transfers::Status).is_in([
+                        "draft",
+                        "shipped",
+                        "received",
+                        "closed",
+                        "cancelled",
+                    ])),
+                )
+                .col(string(Transfers::Reference))
+                .col(string(Transfers::Note))
+                .col(big_integer_null(Transfers::ShipmentId))
+                .col(big_integer_null(Transfers::ShipDocumentId))
+                .col(big_integer(Transfers::CreatedBy))
+                .col(timestamp_with_time_zone(Transfers::CreatedAt))
+                .col(timestamp_with_time_zone(Transfers::UpdatedAt))
+                .col(timestamp_with_time_zone_null(Transfers::ShippedAt))
+                .col(timestamp_with_time_zone_null(Transfers::ReceivedAt))
+                .col(timestamp_with_time_zone_null(Transfers::ClosedAt))
+                .col(timestamp_with_time_zone_null(Transfers::CancelledAt))
+                .check(
+                    Expr::col(Transfers::FromWarehouseId).ne(Expr::col(Transfers::ToWarehouseId)),
+                )
+                .foreign_key(&mut fk(
+                    "fk_transfers_from",
+                    (Transfers::Table, Transfers::FromWarehouseId),
+                    (Warehouses::Table, Warehouses::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_transfers_to",
+                    (Transfers::Table, Transfers::ToWarehouseId),
+                    (Warehouses::Table, Warehouses::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_transfers_shipment",
+                    (Transfers::Table, Transfers::ShipmentId),
+                    (Shipments::Table, Shipments::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_transfers_document",
+                    (Transfers::Table, Transfers::ShipDocumentId),
+                    (StockDocuments::Table, StockDocuments::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_transfers_user",
+                    (Transfers::Table, Transfers::CreatedBy),
+                    (Users::Table, Users::Id),
+                ))
+                .take(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_transfers_lane")
+                .table(Transfers::Table)
+                .col(Transfers::FromWarehouseId)
+                .col(Transfers::ToWarehouseId)
+                .col(Transfers::Status)
+                .take(),
+        )
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(TransferLines::Table)
+                .col(big_pk_auto(TransferLines::Id))
+                .col(big_integer(TransferLines::TransferId))
+                .col(big_integer(TransferLines::PartId))
+                .col(
+                    integer(TransferLines::Quantity)
+                        .check(Expr::col(TransferLines::Quantity).gt(0)),
+                )
+                .col(string(TransferLines::Condition).check(
+                    Expr::col(TransferLines::Condition).is_in(["good", "defective", "quarantined"]),
+                ))
+                .col(
+                    integer(TransferLines::ReceivedGood)
+                        .check(Expr::col(TransferLines::ReceivedGood).gte(0)),
+                )
+                .col(
+                    integer(TransferLines::ReceivedDamaged)
+                        .check(Expr::col(TransferLines::ReceivedDamaged).gte(0)),
+                )
+                .col(integer(TransferLines::Short).check(Expr::col(TransferLines::Short).gte(0)))
+                .col(integer(TransferLines::Excess).check(Expr::col(TransferLines::Excess).gte(0)))
+                // Never more accounted for than shipped.
+                .check(
+                    Expr::col(TransferLines::ReceivedGood)
+                        .add(Expr::col(TransferLines::ReceivedDamaged))
+                        .add(Expr::col(TransferLines::Short))
+                        .lte(Expr::col(TransferLines::Quantity)),
+                )
+                .foreign_key(&mut fk(
+                    "fk_transfer_lines_transfer",
+                    (TransferLines::Table, TransferLines::TransferId),
+                    (Transfers::Table, Transfers::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_transfer_lines_part",
+                    (TransferLines::Table, TransferLines::PartId),
+                    (Parts::Table, Parts::Id),
+                ))
+                .take(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ux_transfer_lines_part")
+                .table(TransferLines::Table)
+                .col(TransferLines::TransferId)
+                .col(TransferLines::PartId)
+                .unique()
+                .take(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for table in [
+            TransferLines::Table.into_iden(),
+            Transfers::Table.into_iden(),
+            Shipments::Table.into_iden(),
+        ] {
+            m.drop_table(Table::drop().table(table).take()).await?;
+        }
+        Ok(())
+    }
+}
