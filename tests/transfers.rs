@@ -19,6 +19,8 @@ both_backends!(
     in_transit_per_transfer_and_per_lane,
     shipment_proof_of_delivery_and_customs,
     shipping_twice_with_one_key_posts_once,
+    concurrent_ships_and_receipts_count_once,
+    receipt_refused_when_the_shipment_was_reversed,
     roles_for_transfers,
     bad_input_writes_nothing,
 );
@@ -908,5 +910,112 @@ async fn bad_input_writes_nothing(app: TestApp) {
     app.get(Engineer, "/api/v1/transfers/999999")
         .await
         .expect_problem(404, "not_found");
+    assert_verified(&app).await;
+}
+
+async fn concurrent_ships_and_receipts_count_once(app: TestApp) {
+    let n = network(&app).await;
+    let a = n.parts[0];
+    lane(&app, n.depot, n.regional, 8.0).await;
+    stock_in(&app, &n, n.depot, json!([{"part_id": a, "quantity": 10}])).await;
+    let id = create(
+        &app,
+        n.depot,
+        n.regional,
+        json!([{"part_id": a, "quantity": 4}]),
+    )
+    .await;
+    let post = |path: String, body: Value| {
+        let client = app.client.clone();
+        let url = format!("{}{}", app.base, path);
+        let token = app.token(Warehouse).to_owned();
+        tokio::spawn(async move {
+            let r = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        })
+    };
+    let ships: Vec<_> = (0..6)
+        .map(|_| post(format!("/api/v1/transfers/{id}/ship"), ship_body()))
+        .collect();
+    let mut ok = 0;
+    for t in ships {
+        let (status, body) = t.await.unwrap();
+        match status {
+            200 => ok += 1,
+            409 => assert_eq!(body["code"], "invalid_transition", "{body}"),
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!(ok, 1, "one ship wins");
+    assert_eq!(app.count("shipments").await, 1);
+    assert_eq!(on_hand(&app, a, n.depot, "good").await, 6);
+
+    // Eight receipts of one unit each race for four units.
+    let receipts: Vec<_> = (0..8)
+        .map(|_| {
+            post(
+                format!("/api/v1/transfers/{id}/receive"),
+                json!({"lines": [{"part_id": a, "good": 1}]}),
+            )
+        })
+        .collect();
+    let mut ok = 0;
+    for t in receipts {
+        let (status, body) = t.await.unwrap();
+        match status {
+            200 => ok += 1,
+            409 | 422 => {}
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!(ok, 4, "every unit received exactly once");
+    let t = app
+        .get(Engineer, &format!("/api/v1/transfers/{id}"))
+        .await
+        .expect(200);
+    assert_eq!(t["status"], "received");
+    assert_eq!(line(&t, a)["received_good"], 4);
+    assert_eq!(on_hand(&app, a, n.regional, "good").await, 4);
+    assert_verified(&app).await;
+}
+
+async fn receipt_refused_when_the_shipment_was_reversed(app: TestApp) {
+    let n = network(&app).await;
+    let a = n.parts[0];
+    lane(&app, n.depot, n.regional, 8.0).await;
+    stock_in(&app, &n, n.depot, json!([{"part_id": a, "quantity": 3}])).await;
+    let id = create(
+        &app,
+        n.depot,
+        n.regional,
+        json!([{"part_id": a, "quantity": 3}]),
+    )
+    .await;
+    let doc = ship(&app, id).await["ship_document_id"].as_i64().unwrap();
+    app.post(
+        Warehouse,
+        &format!("/api/v1/stock/documents/{doc}/reverse"),
+        json!({"reason": "shipped by mistake"}),
+    )
+    .await
+    .expect(201);
+    let docs = app.count("stock_documents").await;
+    app.post(
+        Warehouse,
+        &format!("/api/v1/transfers/{id}/receive"),
+        json!({"lines": [{"part_id": a, "good": 3}]}),
+    )
+    .await
+    .expect_problem(409, "conflict");
+    assert_eq!(app.count("stock_documents").await, docs);
+    assert_eq!(on_hand(&app, a, n.regional, "good").await, 0);
+    assert_eq!(on_hand(&app, a, n.depot, "good").await, 3);
     assert_verified(&app).await;
 }

@@ -658,6 +658,25 @@ pub async fn receive(
         );
     }
     v.finish()?;
+    // In-transit is a virtual location without a guarded balance: check
+    // the ledger still holds what the counters say is outstanding (a
+    // reversed shipment document would otherwise drive it negative).
+    let net: HashMap<i64, i64> = ledger_in_transit(db, Some(id))
+        .await?
+        .into_iter()
+        .map(|r| (r.part_id, r.quantity))
+        .collect();
+    for l in &req.lines {
+        let leaving = i64::from(l.good + l.damaged + l.short);
+        let held = net.get(&l.part_id).copied().unwrap_or(0);
+        if leaving > held {
+            return Err(AppError::Conflict(format!(
+                "the ledger holds {held} units of part {} in transit for transfer {id}, \
+                 fewer than this receipt accounts for ({leaving}); was its shipment reversed?",
+                l.part_id
+            )));
+        }
+    }
 
     let transit = in_transit_location(id);
     let here = Location::warehouse(t.to_warehouse_id);
