@@ -10,6 +10,7 @@ mod ledger_model;
 mod network;
 mod parts;
 mod policy;
+mod repair;
 mod sites;
 mod stock;
 mod stocktake;

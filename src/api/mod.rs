@@ -7,6 +7,9 @@ pub mod forecasts;
 pub mod idempotent;
 pub mod network;
 pub mod parts;
+pub mod repair;
+pub mod returns;
+pub mod scrap;
 pub mod sites;
 pub mod stock;
 pub mod stocktake;
@@ -47,6 +50,9 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(network::router())
         .merge(sites::router())
         .merge(vendors::router())
+        .merge(repair::router())
+        .merge(returns::router())
+        .merge(scrap::router())
         .merge(transfers::router())
 }
 

@@ -1,0 +1,31 @@
+//! One line of a repair order with its repair record.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "repair_lines")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub repair_order_id: i64,
+    pub part_id: i64,
+    pub quantity: i32,
+    /// `pending`, `repaired` or `beyond_repair`.
+    pub outcome: String,
+    pub fault_cause: String,
+    pub failed_component: String,
+    pub conclusion: String,
+    pub measures: String,
+    /// Decimal string, see the crate doc; absent while pending.
+    pub cost: Option<String>,
+    pub repeat_repair: bool,
+    pub due_at: DateTimeUtc,
+    pub returned_at: Option<DateTimeUtc>,
+    pub returned_to_warehouse_id: Option<i64>,
+    pub result_document_id: Option<i64>,
+    pub recorded_by: Option<i64>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

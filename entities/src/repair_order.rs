@@ -1,0 +1,26 @@
+//! A repair order: defective units sent to a repair vendor or, without a
+//! vendor, to the internal repair centre.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "repair_orders")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// Absent: the internal repair centre.
+    pub vendor_id: Option<i64>,
+    pub warehouse_id: i64,
+    /// `sent` or `closed`.
+    pub status: String,
+    pub reference: String,
+    pub send_document_id: Option<i64>,
+    pub created_by: i64,
+    pub created_at: DateTimeUtc,
+    pub sent_at: DateTimeUtc,
+    pub closed_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

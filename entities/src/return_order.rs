@@ -1,0 +1,33 @@
+//! A return: a defective unit coming back from a field site, or stock
+//! going back to a vendor.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "returns")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// `field_return` or `return_to_vendor`.
+    pub kind: String,
+    pub site_id: Option<i64>,
+    pub vendor_id: Option<i64>,
+    pub warehouse_id: i64,
+    /// `draft`, `in_transit`, `received` or `cancelled`.
+    pub status: String,
+    pub reason: String,
+    pub reference: String,
+    pub carrier: String,
+    pub tracking_ref: String,
+    /// The stock document that moved the units.
+    pub document_id: Option<i64>,
+    pub created_by: i64,
+    pub created_at: DateTimeUtc,
+    pub shipped_at: Option<DateTimeUtc>,
+    pub received_at: Option<DateTimeUtc>,
+    pub cancelled_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,433 @@
+//! The repair loop, returns and scrap (processes 4.2.4 and 4.2.6): repair
+//! orders with a repair record per line, field returns and returns to
+//! vendor with their lines, and scrap requests with their certificates.
+//!
+//! Stock itself moves only through the ledger; these tables hold the
+//! documents' states, which CHECK constraints keep to the known values.
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum RepairOrders {
+    Table,
+    Id,
+    VendorId,
+    WarehouseId,
+    Status,
+    Reference,
+    SendDocumentId,
+    CreatedBy,
+    CreatedAt,
+    SentAt,
+    ClosedAt,
+}
+
+#[derive(DeriveIden)]
+enum RepairLines {
+    Table,
+    Id,
+    RepairOrderId,
+    PartId,
+    Quantity,
+    Outcome,
+    FaultCause,
+    FailedComponent,
+    Conclusion,
+    Measures,
+    Cost,
+    RepeatRepair,
+    DueAt,
+    ReturnedAt,
+    ReturnedToWarehouseId,
+    ResultDocumentId,
+    RecordedBy,
+}
+
+#[derive(DeriveIden)]
+enum Returns {
+    Table,
+    Id,
+    Kind,
+    SiteId,
+    VendorId,
+    WarehouseId,
+    Status,
+    Reason,
+    Reference,
+    Carrier,
+    TrackingRef,
+    DocumentId,
+    CreatedBy,
+    CreatedAt,
+    ShippedAt,
+    ReceivedAt,
+    CancelledAt,
+}
+
+#[derive(DeriveIden)]
+enum ReturnLines {
+    Table,
+    Id,
+    ReturnId,
+    PartId,
+    Quantity,
+    Condition,
+}
+
+#[derive(DeriveIden)]
+enum ScrapRequests {
+    Table,
+    Id,
+    WarehouseId,
+    PartId,
+    Quantity,
+    Condition,
+    Reason,
+    Value,
+    Currency,
+    Status,
+    RequestedBy,
+    RequestedAt,
+    DecidedBy,
+    DecidedAt,
+    DecisionNote,
+    CertificateNumber,
+    DocumentId,
+}
+
+#[derive(DeriveIden)]
+enum Parts {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Warehouses {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Vendors {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Sites {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Users {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum StockDocuments {
+    Table,
+    Id,
+}
+
+const CONDITIONS: [&str; 3] = ["good", "defective", "quarantined"];
+
+fn fk(
+    name: &str,
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(name)
+        .from(from.0, from.1)
+        .to(to.0, to.1)
+        .on_delete(ForeignKeyAction::Restrict)
+        .take()
+}
+
+fn index(name: &str, table: impl IntoIden, cols: Vec<Alias>) -> IndexCreateStatement {
+    let mut i = Index::create();
+    i.name(name).table(table);
+    for c in cols {
+        i.col(c);
+    }
+    i.take()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(RepairOrders::Table)
+                .col(big_pk_auto(RepairOrders::Id))
+                .col(big_integer_null(RepairOrders::VendorId))
+                .col(big_integer(RepairOrders::WarehouseId))
+                .col(
+                    string(RepairOrders::Status)
+                        .check(Expr::col(RepairOrders::Status).is_in(["sent", "closed"])),
+                )
+                .col(string(RepairOrders::Reference))
+                .col(big_integer_null(RepairOrders::SendDocumentId))
+                .col(big_integer(RepairOrders::CreatedBy))
+                .col(timestamp_with_time_zone(RepairOrders::CreatedAt))
+                .col(timestamp_with_time_zone(RepairOrders::SentAt))
+                .col(timestamp_with_time_zone_null(RepairOrders::ClosedAt))
+                .foreign_key(&mut fk(
+                    "fk_repair_orders_vendor",
+                    (RepairOrders::Table, RepairOrders::VendorId),
+                    (Vendors::Table, Vendors::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_repair_orders_warehouse",
+                    (RepairOrders::Table, RepairOrders::WarehouseId),
+                    (Warehouses::Table, Warehouses::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_repair_orders_document",
+                    (RepairOrders::Table, RepairOrders::SendDocumentId),
+                    (StockDocuments::Table, StockDocuments::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_repair_orders_user",
+                    (RepairOrders::Table, RepairOrders::CreatedBy),
+                    (Users::Table, Users::Id),
+                ))
+                .take(),
+        )
+        .await?;
+        m.create_index(index(
+            "ix_repair_orders_warehouse",
+            RepairOrders::Table,
+            vec![Alias::new("warehouse_id"), Alias::new("status")],
+        ))
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(RepairLines::Table)
+                .col(big_pk_auto(RepairLines::Id))
+                .col(big_integer(RepairLines::RepairOrderId))
+                .col(big_integer(RepairLines::PartId))
+                .col(integer(RepairLines::Quantity).check(Expr::col(RepairLines::Quantity).gt(0)))
+                .col(
+                    string(RepairLines::Outcome).check(Expr::col(RepairLines::Outcome).is_in([
+                        "pending",
+                        "repaired",
+                        "beyond_repair",
+                    ])),
+                )
+                .col(text(RepairLines::FaultCause))
+                .col(text(RepairLines::FailedComponent))
+                .col(text(RepairLines::Conclusion))
+                .col(text(RepairLines::Measures))
+                .col(string_null(RepairLines::Cost))
+                .col(boolean(RepairLines::RepeatRepair))
+                .col(timestamp_with_time_zone(RepairLines::DueAt))
+                .col(timestamp_with_time_zone_null(RepairLines::ReturnedAt))
+                .col(big_integer_null(RepairLines::ReturnedToWarehouseId))
+                .col(big_integer_null(RepairLines::ResultDocumentId))
+                .col(big_integer_null(RepairLines::RecordedBy))
+                .foreign_key(&mut fk(
+                    "fk_repair_lines_order",
+                    (RepairLines::Table, RepairLines::RepairOrderId),
+                    (RepairOrders::Table, RepairOrders::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_repair_lines_part",
+                    (RepairLines::Table, RepairLines::PartId),
+                    (Parts::Table, Parts::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_repair_lines_warehouse",
+                    (RepairLines::Table, RepairLines::ReturnedToWarehouseId),
+                    (Warehouses::Table, Warehouses::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_repair_lines_document",
+                    (RepairLines::Table, RepairLines::ResultDocumentId),
+                    (StockDocuments::Table, StockDocuments::Id),
+                ))
+                .take(),
+        )
+        .await?;
+        m.create_index(index(
+            "ix_repair_lines_order",
+            RepairLines::Table,
+            vec![Alias::new("repair_order_id")],
+        ))
+        .await?;
+        m.create_index(index(
+            "ix_repair_lines_part",
+            RepairLines::Table,
+            vec![Alias::new("part_id"), Alias::new("outcome")],
+        ))
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(Returns::Table)
+                .col(big_pk_auto(Returns::Id))
+                .col(
+                    string(Returns::Kind).check(
+                        Expr::col(Returns::Kind).is_in(["field_return", "return_to_vendor"]),
+                    ),
+                )
+                .col(big_integer_null(Returns::SiteId))
+                .col(big_integer_null(Returns::VendorId))
+                .col(big_integer(Returns::WarehouseId))
+                .col(
+                    string(Returns::Status).check(Expr::col(Returns::Status).is_in([
+                        "draft",
+                        "in_transit",
+                        "received",
+                        "cancelled",
+                    ])),
+                )
+                .col(text(Returns::Reason))
+                .col(string(Returns::Reference))
+                .col(string(Returns::Carrier))
+                .col(string(Returns::TrackingRef))
+                .col(big_integer_null(Returns::DocumentId))
+                .col(big_integer(Returns::CreatedBy))
+                .col(timestamp_with_time_zone(Returns::CreatedAt))
+                .col(timestamp_with_time_zone_null(Returns::ShippedAt))
+                .col(timestamp_with_time_zone_null(Returns::ReceivedAt))
+                .col(timestamp_with_time_zone_null(Returns::CancelledAt))
+                .foreign_key(&mut fk(
+                    "fk_returns_site",
+                    (Returns::Table, Returns::SiteId),
+                    (Sites::Table, Sites::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_returns_vendor",
+                    (Returns::Table, Returns::VendorId),
+                    (Vendors::Table, Vendors::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_returns_warehouse",
+                    (Returns::Table, Returns::WarehouseId),
+                    (Warehouses::Table, Warehouses::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_returns_document",
+                    (Returns::Table, Returns::DocumentId),
+                    (StockDocuments::Table, StockDocuments::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_returns_user",
+                    (Returns::Table, Returns::CreatedBy),
+                    (Users::Table, Users::Id),
+                ))
+                .take(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(ReturnLines::Table)
+                .col(big_pk_auto(ReturnLines::Id))
+                .col(big_integer(ReturnLines::ReturnId))
+                .col(big_integer(ReturnLines::PartId))
+                .col(integer(ReturnLines::Quantity).check(Expr::col(ReturnLines::Quantity).gt(0)))
+                .col(
+                    string(ReturnLines::Condition)
+                        .check(Expr::col(ReturnLines::Condition).is_in(CONDITIONS)),
+                )
+                .foreign_key(&mut fk(
+                    "fk_return_lines_return",
+                    (ReturnLines::Table, ReturnLines::ReturnId),
+                    (Returns::Table, Returns::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_return_lines_part",
+                    (ReturnLines::Table, ReturnLines::PartId),
+                    (Parts::Table, Parts::Id),
+                ))
+                .take(),
+        )
+        .await?;
+        m.create_index(index(
+            "ix_return_lines_return",
+            ReturnLines::Table,
+            vec![Alias::new("return_id")],
+        ))
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(ScrapRequests::Table)
+                .col(big_pk_auto(ScrapRequests::Id))
+                .col(big_integer(ScrapRequests::WarehouseId))
+                .col(big_integer(ScrapRequests::PartId))
+                .col(
+                    integer(ScrapRequests::Quantity)
+                        .check(Expr::col(ScrapRequests::Quantity).gt(0)),
+                )
+                .col(
+                    string(ScrapRequests::Condition)
+                        .check(Expr::col(ScrapRequests::Condition).is_in(CONDITIONS)),
+                )
+                .col(text(ScrapRequests::Reason))
+                .col(string(ScrapRequests::Value))
+                .col(string(ScrapRequests::Currency))
+                .col(
+                    string(ScrapRequests::Status).check(Expr::col(ScrapRequests::Status).is_in([
+                        "requested",
+                        "approved",
+                        "rejected",
+                    ])),
+                )
+                .col(big_integer(ScrapRequests::RequestedBy))
+                .col(timestamp_with_time_zone(ScrapRequests::RequestedAt))
+                .col(big_integer_null(ScrapRequests::DecidedBy))
+                .col(timestamp_with_time_zone_null(ScrapRequests::DecidedAt))
+                .col(text(ScrapRequests::DecisionNote))
+                .col(string_null(ScrapRequests::CertificateNumber).unique_key())
+                .col(big_integer_null(ScrapRequests::DocumentId))
+                .foreign_key(&mut fk(
+                    "fk_scrap_requests_warehouse",
+                    (ScrapRequests::Table, ScrapRequests::WarehouseId),
+                    (Warehouses::Table, Warehouses::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_scrap_requests_part",
+                    (ScrapRequests::Table, ScrapRequests::PartId),
+                    (Parts::Table, Parts::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_scrap_requests_requester",
+                    (ScrapRequests::Table, ScrapRequests::RequestedBy),
+                    (Users::Table, Users::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_scrap_requests_decider",
+                    (ScrapRequests::Table, ScrapRequests::DecidedBy),
+                    (Users::Table, Users::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_scrap_requests_document",
+                    (ScrapRequests::Table, ScrapRequests::DocumentId),
+                    (StockDocuments::Table, StockDocuments::Id),
+                ))
+                .take(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for table in [
+            ScrapRequests::Table.into_iden(),
+            ReturnLines::Table.into_iden(),
+            Returns::Table.into_iden(),
+            RepairLines::Table.into_iden(),
+            RepairOrders::Table.into_iden(),
+        ] {
+            m.drop_table(Table::drop().table(table).take()).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,590 @@
+//! Returns (process 4.2.6): the defective unit coming back from a field
+//! site after a replacement, and stock going back to a vendor.
+//!
+//! # State machines
+//! - `field_return`: created `in_transit` (the unit is on its way from the
+//!   site) -> `receive` posts `site -> warehouse (defective)` -> `received`;
+//!   `cancel` while in transit (the unit never came; nothing was posted).
+//! - `return_to_vendor`: created `draft` -> `ship` posts `warehouse ->
+//!   supplier` (id = the vendor) -> `in_transit` -> `receive` (the vendor
+//!   confirms receipt; nothing more moves) -> `received`: the completed
+//!   return order. `cancel` only while draft: once shipped the stock has
+//!   left, and bringing it back is a receipt.
+//!
+//! Every transition is a conditional `UPDATE returns ... WHERE status = ..`
+//! checked by rows affected, in the same transaction as its posting, so a
+//! return is received or shipped at most once. Refused transitions are 409
+//! `invalid_transition` naming the current state and the allowed actions.
+//!
+//! Carrier and tracking reference are kept on the return itself until the
+//! shipment documents of the transfers work can carry returns as well.
+use chrono::{DateTime, Utc};
+use entities::return_line::{self, Column as L};
+use entities::return_order::{self, Column as R};
+use entities::{site, vendor};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::Validator;
+use crate::domain::stock::{
+    Condition, DocumentType, Location, LocationKind, MAX_LINE_QUANTITY, MAX_LINES, MovementType,
+};
+use crate::domain::validate::{MAX_NAME, MAX_TEXT};
+use crate::error::{AppError, AppResult};
+use crate::inventory::ledger::{self, NewDocument, NewMovement};
+use crate::inventory::{active_parts, active_warehouse};
+use crate::master::{Page, PageParams};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnKind {
+    FieldReturn,
+    ReturnToVendor,
+}
+
+impl ReturnKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FieldReturn => "field_return",
+            Self::ReturnToVendor => "return_to_vendor",
+        }
+    }
+
+    fn from_db(s: &str) -> AppResult<Self> {
+        match s {
+            "field_return" => Ok(Self::FieldReturn),
+            "return_to_vendor" => Ok(Self::ReturnToVendor),
+            other => Err(AppError::Internal(format!("stored return kind `{other}`"))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnStatus {
+    Draft,
+    InTransit,
+    Received,
+    Cancelled,
+}
+
+impl ReturnStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::InTransit => "in_transit",
+            Self::Received => "received",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    fn from_db(s: &str) -> AppResult<Self> {
+        match s {
+            "draft" => Ok(Self::Draft),
+            "in_transit" => Ok(Self::InTransit),
+            "received" => Ok(Self::Received),
+            "cancelled" => Ok(Self::Cancelled),
+            other => Err(AppError::Internal(format!(
+                "stored return status `{other}`"
+            ))),
+        }
+    }
+
+    /// The actions allowed from this state for a return of `kind`.
+    fn allowed(self, kind: ReturnKind) -> Vec<&'static str> {
+        match (kind, self) {
+            (ReturnKind::FieldReturn, Self::InTransit) => vec!["receive", "cancel"],
+            (ReturnKind::ReturnToVendor, Self::Draft) => vec!["ship", "cancel"],
+            (ReturnKind::ReturnToVendor, Self::InTransit) => vec!["receive"],
+            _ => vec![],
+        }
+    }
+}
+
+fn default_defective() -> Condition {
+    Condition::Defective
+}
+
+/// One line of a return.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnLineRequest {
+    pub part_id: i64,
+    #[schema(minimum = 1, maximum = 1000000)]
+    pub quantity: i32,
+    /// `defective` unless said. A field return always arrives defective;
+    /// a return to vendor may send good stock back (wrong or excess
+    /// delivery).
+    #[serde(default = "default_defective")]
+    pub condition: Condition,
+}
+
+/// Body of `POST /api/v1/returns`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnRequest {
+    pub kind: ReturnKind,
+    /// The site the unit comes from (field returns).
+    #[serde(default)]
+    pub site_id: Option<i64>,
+    /// The vendor the stock goes back to (returns to vendor).
+    #[serde(default)]
+    pub vendor_id: Option<i64>,
+    /// The receiving warehouse (field returns) or the shipping one
+    /// (returns to vendor).
+    pub warehouse_id: i64,
+    #[schema(min_items = 1, max_items = 500)]
+    pub lines: Vec<ReturnLineRequest>,
+    #[schema(min_length = 1, max_length = 2000)]
+    pub reason: String,
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub reference: String,
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub carrier: String,
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub tracking_ref: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReturnLine {
+    pub id: i64,
+    pub part_id: i64,
+    pub quantity: i32,
+    pub condition: Condition,
+}
+
+/// A return with its lines: once received, the completed return order.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Return {
+    pub id: i64,
+    pub kind: ReturnKind,
+    pub site_id: Option<i64>,
+    pub vendor_id: Option<i64>,
+    pub warehouse_id: i64,
+    pub status: ReturnStatus,
+    /// What may happen next.
+    pub allowed_next: Vec<&'static str>,
+    pub reason: String,
+    pub reference: String,
+    pub carrier: String,
+    pub tracking_ref: String,
+    /// The stock document that moved the units.
+    pub document_id: Option<i64>,
+    pub created_by: i64,
+    pub created_at: DateTime<Utc>,
+    pub shipped_at: Option<DateTime<Utc>>,
+    pub received_at: Option<DateTime<Utc>>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub lines: Vec<ReturnLine>,
+}
+
+async fn header(db: &impl ConnectionTrait, id: i64) -> AppResult<return_order::Model> {
+    return_order::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("return"))
+}
+
+async fn line_rows(db: &impl ConnectionTrait, id: i64) -> AppResult<Vec<return_line::Model>> {
+    Ok(return_line::Entity::find()
+        .filter(L::ReturnId.eq(id))
+        .order_by_asc(L::Id)
+        .all(db)
+        .await?)
+}
+
+fn from_rows(r: return_order::Model, lines: Vec<return_line::Model>) -> AppResult<Return> {
+    let kind = ReturnKind::from_db(&r.kind)?;
+    let status = ReturnStatus::from_db(&r.status)?;
+    Ok(Return {
+        allowed_next: status.allowed(kind),
+        kind,
+        status,
+        lines: lines
+            .into_iter()
+            .map(|l| {
+                Ok(ReturnLine {
+                    condition: Condition::from_db(&l.condition)?,
+                    id: l.id,
+                    part_id: l.part_id,
+                    quantity: l.quantity,
+                })
+            })
+            .collect::<AppResult<_>>()?,
+        id: r.id,
+        site_id: r.site_id,
+        vendor_id: r.vendor_id,
+        warehouse_id: r.warehouse_id,
+        reason: r.reason,
+        reference: r.reference,
+        carrier: r.carrier,
+        tracking_ref: r.tracking_ref,
+        document_id: r.document_id,
+        created_by: r.created_by,
+        created_at: r.created_at,
+        shipped_at: r.shipped_at,
+        received_at: r.received_at,
+        cancelled_at: r.cancelled_at,
+    })
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: i64) -> AppResult<Return> {
+    let r = header(db, id).await?;
+    let lines = line_rows(db, id).await?;
+    from_rows(r, lines)
+}
+
+/// Records a return: a field return in transit from its site, or a
+/// return to vendor as a draft. Nothing moves yet.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    actor_id: i64,
+    req: ReturnRequest,
+) -> AppResult<Return> {
+    let mut v = Validator::new();
+    let n = req.lines.len();
+    v.check(n >= 1, "lines", "must have at least one line")
+        .check(
+            n <= MAX_LINES,
+            "lines",
+            format!("must have at most {MAX_LINES} lines"),
+        );
+    for (i, l) in req.lines.iter().enumerate() {
+        v.range_i64(
+            &format!("lines[{i}].quantity"),
+            l.quantity.into(),
+            1,
+            MAX_LINE_QUANTITY.into(),
+        );
+        if req.kind == ReturnKind::FieldReturn {
+            v.check(
+                l.condition == Condition::Defective,
+                &format!("lines[{i}].condition"),
+                "a field return arrives defective",
+            );
+        }
+    }
+    v.text("reason", &req.reason, MAX_TEXT)
+        .optional_text("reference", &req.reference, MAX_NAME)
+        .optional_text("carrier", &req.carrier, MAX_NAME)
+        .optional_text("tracking_ref", &req.tracking_ref, MAX_NAME);
+    match req.kind {
+        ReturnKind::FieldReturn => {
+            v.check(
+                req.site_id.is_some(),
+                "site_id",
+                "is required for a field return",
+            )
+            .check(
+                req.vendor_id.is_none(),
+                "vendor_id",
+                "is only for a return to vendor",
+            );
+        }
+        ReturnKind::ReturnToVendor => {
+            v.check(
+                req.vendor_id.is_some(),
+                "vendor_id",
+                "is required for a return to vendor",
+            )
+            .check(
+                req.site_id.is_none(),
+                "site_id",
+                "is only for a field return",
+            );
+        }
+    }
+    v.finish()?;
+    active_warehouse(db, req.warehouse_id, "warehouse_id").await?;
+    if let Some(id) = req.site_id
+        && site::Entity::find_by_id(id).one(db).await?.is_none()
+    {
+        return Err(AppError::field(
+            "site_id",
+            format!("site {id} does not exist"),
+        ));
+    }
+    if let Some(id) = req.vendor_id
+        && vendor::Entity::find_by_id(id).one(db).await?.is_none()
+    {
+        return Err(AppError::field(
+            "vendor_id",
+            format!("vendor {id} does not exist"),
+        ));
+    }
+    let part_ids: Vec<i64> = req.lines.iter().map(|l| l.part_id).collect();
+    active_parts(db, &part_ids).await?;
+
+    let status = match req.kind {
+        ReturnKind::FieldReturn => ReturnStatus::InTransit,
+        ReturnKind::ReturnToVendor => ReturnStatus::Draft,
+    };
+    let r = return_order::ActiveModel {
+        kind: Set(req.kind.as_str().to_owned()),
+        site_id: Set(req.site_id),
+        vendor_id: Set(req.vendor_id),
+        warehouse_id: Set(req.warehouse_id),
+        status: Set(status.as_str().to_owned()),
+        reason: Set(req.reason),
+        reference: Set(req.reference),
+        carrier: Set(req.carrier),
+        tracking_ref: Set(req.tracking_ref),
+        document_id: Set(None),
+        created_by: Set(actor_id),
+        created_at: Set(Utc::now()),
+        shipped_at: Set(None),
+        received_at: Set(None),
+        cancelled_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let rows = req.lines.iter().map(|l| return_line::ActiveModel {
+        return_id: Set(r.id),
+        part_id: Set(l.part_id),
+        quantity: Set(l.quantity),
+        condition: Set(l.condition.as_str().to_owned()),
+        ..Default::default()
+    });
+    return_line::Entity::insert_many(rows).exec(db).await?;
+    get(db, r.id).await
+}
+
+/// Moves a return of `kind` from `from` to `to`, stamping `stamp`, or
+/// explains with 409 why it cannot.
+async fn transition(
+    db: &impl ConnectionTrait,
+    r: &return_order::Model,
+    action: &'static str,
+    kind: ReturnKind,
+    from: ReturnStatus,
+    to: ReturnStatus,
+    stamp: R,
+) -> AppResult<()> {
+    let current = ReturnStatus::from_db(&r.status)?;
+    let refuse = |current: ReturnStatus| AppError::InvalidTransition {
+        what: "return",
+        action,
+        current: current.as_str().to_owned(),
+        allowed: current.allowed(kind),
+    };
+    if ReturnKind::from_db(&r.kind)? != kind || !current.allowed(kind).contains(&action) {
+        return Err(refuse(current));
+    }
+    let stmt = Query::update()
+        .table(return_order::Entity)
+        .value(R::Status, to.as_str())
+        .value(stamp, Utc::now())
+        .and_where(Expr::col(R::Id).eq(r.id))
+        .and_where(Expr::col(R::Status).eq(from.as_str()))
+        .to_owned();
+    if db.execute(&stmt).await?.rows_affected() == 1 {
+        Ok(())
+    } else {
+        let now = header(db, r.id).await?;
+        Err(refuse(ReturnStatus::from_db(&now.status)?))
+    }
+}
+
+async fn post_lines(
+    db: &impl ConnectionTrait,
+    actor_id: i64,
+    r: &return_order::Model,
+    kind: ReturnKind,
+) -> AppResult<i64> {
+    let lines = line_rows(db, r.id).await?;
+    let (doc_type, movement, counterparty, counterparty_id) = match kind {
+        ReturnKind::FieldReturn => (
+            DocumentType::FieldReturn,
+            MovementType::FieldReturn,
+            "field_return",
+            r.site_id,
+        ),
+        ReturnKind::ReturnToVendor => (
+            DocumentType::ReturnToVendor,
+            MovementType::ReturnToVendor,
+            "supplier",
+            r.vendor_id,
+        ),
+    };
+    let here = Location::warehouse(r.warehouse_id);
+    let moves = lines
+        .iter()
+        .map(|l| {
+            let condition = Condition::from_db(&l.condition)?;
+            let (from, to) = match kind {
+                ReturnKind::FieldReturn => {
+                    (Location::virtual_(LocationKind::Site, r.site_id), here)
+                }
+                ReturnKind::ReturnToVendor => (
+                    here,
+                    Location::virtual_(LocationKind::Supplier, r.vendor_id),
+                ),
+            };
+            Ok(NewMovement {
+                part_id: l.part_id,
+                quantity: l.quantity,
+                from,
+                from_condition: condition,
+                to,
+                to_condition: condition,
+                movement_type: movement,
+                from_reserved: false,
+                reverses_movement_id: None,
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    let doc = ledger::post(
+        db,
+        NewDocument {
+            doc_type,
+            warehouse_id: Some(r.warehouse_id),
+            reference: format!("return {}", r.id),
+            reason: r.reason.clone(),
+            counterparty: counterparty.to_owned(),
+            counterparty_id,
+            reverses_document_id: None,
+            actor_id,
+        },
+        moves,
+    )
+    .await?;
+    let stmt = Query::update()
+        .table(return_order::Entity)
+        .value(R::DocumentId, doc.id)
+        .and_where(Expr::col(R::Id).eq(r.id))
+        .to_owned();
+    db.execute(&stmt).await?;
+    Ok(doc.id)
+}
+
+/// Ships a draft return to vendor: its stock leaves the warehouse for the
+/// vendor, whole or not at all (409 `insufficient_stock`).
+pub async fn ship(db: &impl ConnectionTrait, actor_id: i64, id: i64) -> AppResult<Return> {
+    let r = header(db, id).await?;
+    let kind = ReturnKind::from_db(&r.kind)?;
+    if kind != ReturnKind::ReturnToVendor {
+        let current = ReturnStatus::from_db(&r.status)?;
+        return Err(AppError::InvalidTransition {
+            what: "field return",
+            action: "ship",
+            current: current.as_str().to_owned(),
+            allowed: current.allowed(kind),
+        });
+    }
+    transition(
+        db,
+        &r,
+        "ship",
+        kind,
+        ReturnStatus::Draft,
+        ReturnStatus::InTransit,
+        R::ShippedAt,
+    )
+    .await?;
+    post_lines(db, actor_id, &r, kind).await?;
+    get(db, id).await
+}
+
+/// Receives a return in transit: a field return's units enter the
+/// warehouse as defective; a return to vendor is confirmed by the vendor.
+pub async fn receive(db: &impl ConnectionTrait, actor_id: i64, id: i64) -> AppResult<Return> {
+    let r = header(db, id).await?;
+    let kind = ReturnKind::from_db(&r.kind)?;
+    transition(
+        db,
+        &r,
+        "receive",
+        kind,
+        ReturnStatus::InTransit,
+        ReturnStatus::Received,
+        R::ReceivedAt,
+    )
+    .await?;
+    if kind == ReturnKind::FieldReturn {
+        post_lines(db, actor_id, &r, kind).await?;
+    }
+    get(db, id).await
+}
+
+/// Cancels a field return in transit or a draft return to vendor; nothing
+/// had been posted.
+pub async fn cancel(db: &impl ConnectionTrait, id: i64) -> AppResult<Return> {
+    let r = header(db, id).await?;
+    let kind = ReturnKind::from_db(&r.kind)?;
+    let from = match kind {
+        ReturnKind::FieldReturn => ReturnStatus::InTransit,
+        ReturnKind::ReturnToVendor => ReturnStatus::Draft,
+    };
+    transition(
+        db,
+        &r,
+        "cancel",
+        kind,
+        from,
+        ReturnStatus::Cancelled,
+        R::CancelledAt,
+    )
+    .await?;
+    get(db, id).await
+}
+
+/// Filters of `GET /api/v1/returns`.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReturnFilter {
+    pub kind: Option<ReturnKind>,
+    pub status: Option<ReturnStatus>,
+    pub warehouse_id: Option<i64>,
+    #[param(minimum = 0)]
+    pub after: Option<i64>,
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+}
+
+/// Returns with their lines, oldest first, keyset-paged.
+pub async fn list(db: &impl ConnectionTrait, f: ReturnFilter) -> AppResult<Page<Return>> {
+    let page = PageParams {
+        after: f.after,
+        limit: f.limit,
+    };
+    let mut v = Validator::new();
+    page.validate(&mut v);
+    v.finish()?;
+    let mut q = return_order::Entity::find();
+    if let Some(k) = f.kind {
+        q = q.filter(R::Kind.eq(k.as_str()));
+    }
+    if let Some(s) = f.status {
+        q = q.filter(R::Status.eq(s.as_str()));
+    }
+    if let Some(w) = f.warehouse_id {
+        q = q.filter(R::WarehouseId.eq(w));
+    }
+    let headers = page.fetch(db, q, R::Id, |r| r.id).await?;
+    let ids: Vec<i64> = headers.items.iter().map(|r| r.id).collect();
+    let mut lines: std::collections::HashMap<i64, Vec<return_line::Model>> = Default::default();
+    if !ids.is_empty() {
+        for l in return_line::Entity::find()
+            .filter(L::ReturnId.is_in(ids))
+            .order_by_asc(L::Id)
+            .all(db)
+            .await?
+        {
+            lines.entry(l.return_id).or_default().push(l);
+        }
+    }
+    headers.map(|r| {
+        let ls = lines.remove(&r.id).unwrap_or_default();
+        from_rows(r, ls)
+    })
+}
