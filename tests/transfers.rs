@@ -729,6 +729,23 @@ async fn shipment_proof_of_delivery_and_customs(app: TestApp) {
         .await
         .expect(200);
     assert_eq!(s["status"], "delivered");
+    let list = app
+        .get(
+            Engineer,
+            "/api/v1/shipments?status=delivered&mode=international",
+        )
+        .await
+        .expect(200);
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert_eq!(list["items"][0]["id"], sid);
+    let list = app
+        .get(Engineer, "/api/v1/shipments?kind=transfer")
+        .await
+        .expect(200);
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    app.get(Engineer, "/api/v1/shipments?status=lost")
+        .await
+        .expect_problem(422, "validation_failed");
     app.get(Engineer, "/api/v1/shipments/999999")
         .await
         .expect_problem(404, "not_found");

@@ -13,7 +13,7 @@ use super::extract::{IdempotentCall, IdempotentJson, Json, Path, Query};
 use super::idempotent::exactly_once;
 use crate::auth::{Authorized, roles};
 use crate::error::AppResult;
-use crate::logistics::shipments::{self, CustomsRequest, DeliverRequest, Shipment};
+use crate::logistics::shipments::{self, CustomsRequest, DeliverRequest, Shipment, ShipmentFilter};
 use crate::logistics::transfers::{
     self, CreateRequest, InTransitFilter, InTransitReport, ReceiveRequest, ShipRequest, Transfer,
     TransferFilter, TransferSummary,
@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(close_transfer))
         .routes(routes!(cancel_transfer))
         .routes(routes!(in_transit))
+        .routes(routes!(list_shipments))
         .routes(routes!(get_shipment))
         .routes(routes!(deliver_shipment))
         .routes(routes!(clear_customs))
@@ -175,6 +176,17 @@ async fn in_transit(
     Query(f): Query<InTransitFilter>,
 ) -> AppResult<Json<InTransitReport>> {
     Ok(Json(transfers::in_transit(&s.db, f).await?))
+}
+
+/// List shipments by kind, status and mode, keyset-paged. Roles: any.
+#[utoipa::path(get, path = "/api/v1/shipments", tag = "logistics", params(ShipmentFilter),
+    responses((status = 200, body = Page<Shipment>), ApiErrors))]
+async fn list_shipments(
+    State(s): State<AppState>,
+    _caller: Authorized<roles::Any>,
+    Query(f): Query<ShipmentFilter>,
+) -> AppResult<Json<Page<Shipment>>> {
+    Ok(Json(shipments::list(&s.db, f).await?))
 }
 
 /// A shipment with its proof of delivery. Roles: any.

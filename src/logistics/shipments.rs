@@ -360,3 +360,45 @@ pub async fn clear_customs(
     }
     get(db, id).await
 }
+
+/// Filters of `GET /api/v1/shipments`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ShipmentFilter {
+    pub kind: Option<ShipmentKind>,
+    pub status: Option<ShipmentStatus>,
+    pub mode: Option<ShipmentMode>,
+    #[param(minimum = 0)]
+    pub after: Option<i64>,
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+}
+
+/// Shipments in id order, keyset-paged.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    f: ShipmentFilter,
+) -> AppResult<crate::master::Page<Shipment>> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let page = crate::master::PageParams {
+        after: f.after,
+        limit: f.limit,
+    };
+    let mut v = Validator::new();
+    page.validate(&mut v);
+    v.finish()?;
+    let mut q = shipment::Entity::find();
+    if let Some(k) = f.kind {
+        q = q.filter(C::Kind.eq(k.as_str()));
+    }
+    if let Some(s) = f.status {
+        q = q.filter(C::Status.eq(s.as_str()));
+    }
+    if let Some(m) = f.mode {
+        q = q.filter(C::Mode.eq(m.as_str()));
+    }
+    page.fetch(db, q, C::Id, |s| s.id)
+        .await?
+        .map(Shipment::from_row)
+}
