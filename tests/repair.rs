@@ -21,6 +21,9 @@ both_backends!(
     scrap_is_approved_by_someone_else_with_a_certificate,
     rejected_and_refused_scrap_requests,
     roles_for_repair_returns_and_scrap,
+    concurrent_scrap_approvals_scrap_once,
+    concurrent_results_close_the_order_once,
+    a_field_failure_comes_back_repaired,
 );
 
 async fn receive(app: &TestApp, n: &Network, warehouse: i64, lines: Value) {
@@ -1000,5 +1003,205 @@ async fn roles_for_repair_returns_and_scrap(app: TestApp) {
     app.send(Method::GET, "/api/v1/repair-orders", None, None)
         .await
         .expect_problem(401, "unauthorized");
+    assert_verified(&app).await;
+}
+
+/// Sends `n` POSTs with JSON bodies at once; the statuses and bodies.
+async fn race(app: &TestApp, calls: Vec<(String, String, Value)>) -> Vec<(u16, Value)> {
+    let mut tasks = Vec::new();
+    for (path, token, body) in calls {
+        let client = app.client.clone();
+        let url = format!("{}{}", app.base, path);
+        tasks.push(tokio::spawn(async move {
+            let r = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }));
+    }
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
+async fn concurrent_scrap_approvals_scrap_once(app: TestApp) {
+    let n = network(&app).await;
+    let a = n.parts[0];
+    receive(
+        &app,
+        &n,
+        n.depot,
+        json!([{"part_id": a, "quantity": 10, "condition": "defective"}]),
+    )
+    .await;
+    let sid = id(&app
+        .post(
+            Warehouse,
+            "/api/v1/scrap-requests",
+            json!({"warehouse_id": n.depot, "part_id": a, "quantity": 4, "reason": "flood damage"}),
+        )
+        .await
+        .expect(201));
+    let path = format!("/api/v1/scrap-requests/{sid}/approve");
+    let calls = (0..10)
+        .map(|i| {
+            let role = if i % 2 == 0 { Planner } else { Admin };
+            (path.clone(), app.token(role).to_owned(), json!({}))
+        })
+        .collect();
+    let mut ok = 0;
+    for (status, body) in race(&app, calls).await {
+        match status {
+            200 => ok += 1,
+            409 => assert_eq!(body["code"], "invalid_transition", "{body}"),
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!(ok, 1, "exactly one approval wins");
+    assert_eq!(on_hand(&app, a, n.depot, "defective").await, 6);
+    assert_eq!(app.count("stock_documents").await, 2, "receipt + one scrap");
+    assert_verified(&app).await;
+}
+
+async fn concurrent_results_close_the_order_once(app: TestApp) {
+    let n = network(&app).await;
+    let vendor = repair_vendor(&app, "FIX", 10).await;
+    let lines: Vec<Value> = n
+        .parts
+        .iter()
+        .map(|p| json!({"part_id": p, "quantity": 2, "condition": "defective"}))
+        .collect();
+    receive(&app, &n, n.depot, Value::Array(lines)).await;
+    let send: Vec<Value> = n
+        .parts
+        .iter()
+        .map(|p| json!({"part_id": p, "quantity": 2}))
+        .collect();
+    let order = app
+        .post(
+            Warehouse,
+            "/api/v1/repair-orders",
+            json!({"vendor_id": vendor, "warehouse_id": n.depot, "lines": send}),
+        )
+        .await
+        .expect(201);
+    let oid = id(&order);
+    // Every line twice, at once: each line gets one result, the order
+    // closes, nothing is posted twice.
+    let mut calls = Vec::new();
+    for (i, l) in order["lines"].as_array().unwrap().iter().enumerate() {
+        for role in [Warehouse, Admin] {
+            calls.push((
+                format!("/api/v1/repair-orders/{oid}/lines/{}/result", id(l)),
+                app.token(role).to_owned(),
+                result_body(if i == 0 { "beyond_repair" } else { "repaired" }, "10"),
+            ));
+        }
+    }
+    let mut ok = 0;
+    for (status, body) in race(&app, calls).await {
+        match status {
+            200 => ok += 1,
+            409 => assert_eq!(body["code"], "invalid_transition", "{body}"),
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!(ok, 3, "one result per line");
+    let order = app
+        .get(Engineer, &format!("/api/v1/repair-orders/{oid}"))
+        .await
+        .expect(200);
+    assert_eq!(order["status"], "closed", "{order}");
+    assert_eq!(on_hand(&app, n.parts[0], n.depot, "good").await, 0);
+    assert_eq!(on_hand(&app, n.parts[1], n.depot, "good").await, 2);
+    assert_eq!(on_hand(&app, n.parts[2], n.depot, "good").await, 2);
+    // receipt + send-out + three results
+    assert_eq!(app.count("stock_documents").await, 5);
+    assert_verified(&app).await;
+}
+
+/// A unit fails in the field, a good one is dispatched, the defective one
+/// comes back, goes to repair and returns as good stock.
+async fn a_field_failure_comes_back_repaired(app: TestApp) {
+    let n = network(&app).await;
+    let b = n.parts[1];
+    let vendor = repair_vendor(&app, "FIX", 21).await;
+    receive(&app, &n, n.regional, json!([{"part_id": b, "quantity": 1}])).await;
+    app.post(
+        Warehouse,
+        "/api/v1/stock/issues",
+        json!({"warehouse_id": n.regional, "destination": "site", "site_id": n.site,
+               "reference": "T-42", "lines": [{"part_id": b, "quantity": 1}]}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(on_hand(&app, b, n.regional, "good").await, 0);
+    let ret = app
+        .post(
+            Warehouse,
+            "/api/v1/returns",
+            json!({"kind": "field_return", "site_id": n.site, "warehouse_id": n.regional,
+                   "lines": [{"part_id": b, "quantity": 1}], "reason": "failed unit of T-42",
+                   "reference": "T-42"}),
+        )
+        .await
+        .expect(201);
+    app.post_empty(Warehouse, &format!("/api/v1/returns/{}/receive", id(&ret)))
+        .await
+        .expect(200);
+    assert_eq!(on_hand(&app, b, n.regional, "defective").await, 1);
+    let order = app
+        .post(
+            Warehouse,
+            "/api/v1/repair-orders",
+            json!({"vendor_id": vendor, "warehouse_id": n.regional, "reference": "T-42",
+                   "lines": [{"part_id": b, "quantity": 1}]}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(on_hand(&app, b, n.regional, "defective").await, 0);
+    let order = app
+        .post(
+            Warehouse,
+            &format!(
+                "/api/v1/repair-orders/{}/lines/{}/result",
+                id(&order),
+                id(&order["lines"][0])
+            ),
+            result_body("repaired", "75.00"),
+        )
+        .await
+        .expect(200);
+    assert_eq!(order["status"], "closed");
+    assert_eq!(order["lines"][0]["cost"], "75");
+    assert_eq!(on_hand(&app, b, n.regional, "good").await, 1);
+    // The part's whole story in the ledger, oldest first.
+    let moves = app
+        .get(Engineer, &format!("/api/v1/stock/movements?part_id={b}"))
+        .await
+        .expect(200);
+    let types: Vec<&str> = moves["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["movement_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "receipt",
+            "issue",
+            "field_return",
+            "repair_send",
+            "repair_return"
+        ]
+    );
     assert_verified(&app).await;
 }
