@@ -24,6 +24,7 @@ both_backends!(
     concurrent_scrap_approvals_scrap_once,
     concurrent_results_close_the_order_once,
     a_field_failure_comes_back_repaired,
+    a_retried_send_out_posts_once,
 );
 
 async fn receive(app: &TestApp, n: &Network, warehouse: i64, lines: Value) {
@@ -1203,5 +1204,36 @@ async fn a_field_failure_comes_back_repaired(app: TestApp) {
             "repair_return"
         ]
     );
+    assert_verified(&app).await;
+}
+
+async fn a_retried_send_out_posts_once(app: TestApp) {
+    let n = network(&app).await;
+    let a = n.parts[0];
+    receive(
+        &app,
+        &n,
+        n.depot,
+        json!([{"part_id": a, "quantity": 3, "condition": "defective"}]),
+    )
+    .await;
+    let body = json!({"warehouse_id": n.depot, "lines": [{"part_id": a, "quantity": 2}]});
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let r = app
+            .client
+            .post(format!("{}/api/v1/repair-orders", app.base))
+            .bearer_auth(app.token(Warehouse))
+            .header("Idempotency-Key", "rma-7")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+        answers.push(r.json::<Value>().await.unwrap());
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(app.count("repair_orders").await, 1);
+    assert_eq!(on_hand(&app, a, n.depot, "defective").await, 1);
     assert_verified(&app).await;
 }
