@@ -12,7 +12,8 @@
 //! - [`domain`] — pure validated types: money, vocabularies, field checks.
 //! - [`inventory`] — the stock ledger: posting, balances, reservations,
 //!   idempotency, verify.
-//! - [`logistics`] — logistics flows (transfers and shipments so far):
+//! - [`logistics`] — logistics flows (transfers, shipments, purchasing and
+//!   replenishment so far):
 //!   documents with state machines whose stock effects go through the ledger.
 //! - [`forecasting`] — forecast runs over recorded or uploaded demand.
 //! - [`master`] — master data services: parts, network, sites, vendors.

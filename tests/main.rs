@@ -10,6 +10,7 @@ mod ledger_model;
 mod network;
 mod parts;
 mod policy;
+mod purchasing;
 mod repair;
 mod sites;
 mod stock;

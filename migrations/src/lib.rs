@@ -9,6 +9,7 @@ mod m20261123_000001_foundation;
 mod m20261123_000002_ledger;
 mod m20261123_000003_forecasts;
 mod m20261123_000004_transfers;
+mod m20261123_000005_purchasing;
 mod m20261123_000006_repair_returns_scrap;
 
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_ledger::Migration),
             Box::new(m20261123_000003_forecasts::Migration),
             Box::new(m20261123_000004_transfers::Migration),
+            Box::new(m20261123_000005_purchasing::Migration),
             Box::new(m20261123_000006_repair_returns_scrap::Migration),
         ]
     }

@@ -7,6 +7,7 @@ pub mod forecasts;
 pub mod idempotent;
 pub mod network;
 pub mod parts;
+pub mod purchasing;
 pub mod repair;
 pub mod returns;
 pub mod scrap;
@@ -54,6 +55,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(returns::router())
         .merge(scrap::router())
         .merge(transfers::router())
+        .merge(purchasing::router())
 }
 
 /// The OpenAPI document of the whole API.

@@ -1,0 +1,24 @@
+//! A purchase order to a supplier for delivery into one warehouse.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "purchase_orders")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub vendor_id: i64,
+    pub warehouse_id: i64,
+    /// `open`, `partially_received`, `received` or `cancelled`.
+    pub status: String,
+    pub reference: String,
+    pub expected_at: Option<DateTimeUtc>,
+    pub created_by: i64,
+    pub created_at: DateTimeUtc,
+    /// When the order became `received` or `cancelled`.
+    pub closed_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

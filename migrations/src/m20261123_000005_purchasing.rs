@@ -1,0 +1,249 @@
+//! Purchasing and replenishment (process 4.2.2): purchase orders to a
+//! supplier with their lines, and the reorder point and maximum level of
+//! each part in each warehouse that replenishment suggestions work from.
+//!
+//! The CHECK constraints back the service's rules: a line never records more
+//! received than ordered, and a stock level's maximum is never below its
+//! reorder point.
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum PurchaseOrders {
+    Table,
+    Id,
+    VendorId,
+    WarehouseId,
+    Status,
+    Reference,
+    ExpectedAt,
+    CreatedBy,
+    CreatedAt,
+    ClosedAt,
+}
+
+#[derive(DeriveIden)]
+enum PurchaseOrderLines {
+    Table,
+    Id,
+    PurchaseOrderId,
+    PartId,
+    Quantity,
+    ReceivedQty,
+    UnitPrice,
+}
+
+#[derive(DeriveIden)]
+enum StockLevels {
+    Table,
+    Id,
+    PartId,
+    WarehouseId,
+    ReorderPoint,
+    MaxLevel,
+    Source,
+    UpdatedBy,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Vendors {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Parts {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Warehouses {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Users {
+    Table,
+    Id,
+}
+
+const PO_STATUSES: [&str; 4] = ["open", "partially_received", "received", "cancelled"];
+
+fn fk(
+    name: &str,
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(name)
+        .from(from.0, from.1)
+        .to(to.0, to.1)
+        .on_delete(ForeignKeyAction::Restrict)
+        .take()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(PurchaseOrders::Table)
+                .col(big_pk_auto(PurchaseOrders::Id))
+                .col(big_integer(PurchaseOrders::VendorId))
+                .col(big_integer(PurchaseOrders::WarehouseId))
+                .col(
+                    string(PurchaseOrders::Status)
+                        .check(Expr::col(PurchaseOrders::Status).is_in(PO_STATUSES)),
+                )
+                .col(string(PurchaseOrders::Reference))
+                .col(timestamp_with_time_zone_null(PurchaseOrders::ExpectedAt))
+                .col(big_integer(PurchaseOrders::CreatedBy))
+                .col(timestamp_with_time_zone(PurchaseOrders::CreatedAt))
+                .col(timestamp_with_time_zone_null(PurchaseOrders::ClosedAt))
+                .foreign_key(&mut fk(
+                    "fk_purchase_orders_vendor",
+                    (PurchaseOrders::Table, PurchaseOrders::VendorId),
+                    (Vendors::Table, Vendors::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_purchase_orders_warehouse",
+                    (PurchaseOrders::Table, PurchaseOrders::WarehouseId),
+                    (Warehouses::Table, Warehouses::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_purchase_orders_user",
+                    (PurchaseOrders::Table, PurchaseOrders::CreatedBy),
+                    (Users::Table, Users::Id),
+                ))
+                .take(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_purchase_orders_warehouse_status")
+                .table(PurchaseOrders::Table)
+                .col(PurchaseOrders::WarehouseId)
+                .col(PurchaseOrders::Status)
+                .take(),
+        )
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(PurchaseOrderLines::Table)
+                .col(big_pk_auto(PurchaseOrderLines::Id))
+                .col(big_integer(PurchaseOrderLines::PurchaseOrderId))
+                .col(big_integer(PurchaseOrderLines::PartId))
+                .col(
+                    integer(PurchaseOrderLines::Quantity)
+                        .check(Expr::col(PurchaseOrderLines::Quantity).gt(0)),
+                )
+                .col(
+                    integer(PurchaseOrderLines::ReceivedQty)
+                        .check(Expr::col(PurchaseOrderLines::ReceivedQty).gte(0)),
+                )
+                .col(string(PurchaseOrderLines::UnitPrice))
+                .check(
+                    Expr::col(PurchaseOrderLines::ReceivedQty)
+                        .lte(Expr::col(PurchaseOrderLines::Quantity)),
+                )
+                .foreign_key(&mut fk(
+                    "fk_purchase_order_lines_order",
+                    (
+                        PurchaseOrderLines::Table,
+                        PurchaseOrderLines::PurchaseOrderId,
+                    ),
+                    (PurchaseOrders::Table, PurchaseOrders::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_purchase_order_lines_part",
+                    (PurchaseOrderLines::Table, PurchaseOrderLines::PartId),
+                    (Parts::Table, Parts::Id),
+                ))
+                .take(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ux_purchase_order_lines_part")
+                .table(PurchaseOrderLines::Table)
+                .col(PurchaseOrderLines::PurchaseOrderId)
+                .col(PurchaseOrderLines::PartId)
+                .unique()
+                .take(),
+        )
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(StockLevels::Table)
+                .col(big_pk_auto(StockLevels::Id))
+                .col(big_integer(StockLevels::PartId))
+                .col(big_integer(StockLevels::WarehouseId))
+                .col(
+                    integer(StockLevels::ReorderPoint)
+                        .check(Expr::col(StockLevels::ReorderPoint).gte(0)),
+                )
+                .col(integer(StockLevels::MaxLevel))
+                .col(
+                    string(StockLevels::Source)
+                        .check(Expr::col(StockLevels::Source).is_in(["manual", "plan"])),
+                )
+                .col(big_integer(StockLevels::UpdatedBy))
+                .col(timestamp_with_time_zone(StockLevels::UpdatedAt))
+                .check(Expr::col(StockLevels::MaxLevel).gte(Expr::col(StockLevels::ReorderPoint)))
+                .foreign_key(&mut fk(
+                    "fk_stock_levels_part",
+                    (StockLevels::Table, StockLevels::PartId),
+                    (Parts::Table, Parts::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_stock_levels_warehouse",
+                    (StockLevels::Table, StockLevels::WarehouseId),
+                    (Warehouses::Table, Warehouses::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_stock_levels_user",
+                    (StockLevels::Table, StockLevels::UpdatedBy),
+                    (Users::Table, Users::Id),
+                ))
+                .take(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ux_stock_levels_part_warehouse")
+                .table(StockLevels::Table)
+                .col(StockLevels::PartId)
+                .col(StockLevels::WarehouseId)
+                .unique()
+                .take(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_stock_levels_warehouse")
+                .table(StockLevels::Table)
+                .col(StockLevels::WarehouseId)
+                .take(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for table in [
+            StockLevels::Table.into_iden(),
+            PurchaseOrderLines::Table.into_iden(),
+            PurchaseOrders::Table.into_iden(),
+        ] {
+            m.drop_table(Table::drop().table(table).take()).await?;
+        }
+        Ok(())
+    }
+}
