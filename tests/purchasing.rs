@@ -710,6 +710,19 @@ async fn suggestions_from_on_hand_on_order_in_transit_and_reserved(app: TestApp)
         .collect();
     assert_eq!(left, [b]);
 
+    // A deactivated part is not replenished any more.
+    app.post_empty(Admin, &format!("/api/v1/parts/{b}/deactivate"))
+        .await
+        .expect(200);
+    let s = app
+        .get(
+            Planner,
+            &format!("/api/v1/replenishment/suggestions?warehouse_id={reg}"),
+        )
+        .await
+        .expect(200);
+    assert_eq!(s["suggestions"], json!([]));
+
     // The depot has no parent and no levels: nothing to suggest.
     let s = app
         .get(

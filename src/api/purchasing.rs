@@ -35,7 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Order parts from a supplier for a warehouse. Roles: planner, admin.
-#[utoipa::path(post, path = "/api/v1/purchase-orders", tag = "purchasing", request_body = NewOrder,
+#[utoipa::path(post, path = "/api/v1/purchase-orders", tag = "logistics", request_body = NewOrder,
     params(crate::api::docs::IdempotencyKeyHeader),
     responses((status = 201, body = PurchaseOrder), ApiErrors))]
 async fn create_order(
@@ -55,7 +55,7 @@ async fn create_order(
 }
 
 /// List purchase orders with their lines, oldest first, keyset-paged. Roles: any.
-#[utoipa::path(get, path = "/api/v1/purchase-orders", tag = "purchasing", params(OrderFilter),
+#[utoipa::path(get, path = "/api/v1/purchase-orders", tag = "logistics", params(OrderFilter),
     responses((status = 200, body = Page<PurchaseOrder>), ApiErrors))]
 async fn list_orders(
     State(s): State<AppState>,
@@ -66,7 +66,7 @@ async fn list_orders(
 }
 
 /// One purchase order with its lines and receipt documents. Roles: any.
-#[utoipa::path(get, path = "/api/v1/purchase-orders/{id}", tag = "purchasing",
+#[utoipa::path(get, path = "/api/v1/purchase-orders/{id}", tag = "logistics",
     params(("id" = i64, Path)), responses((status = 200, body = PurchaseOrder), ApiErrors))]
 async fn get_order(
     State(s): State<AppState>,
@@ -80,7 +80,7 @@ async fn get_order(
 /// `purchase_receipt` document (supplier -> warehouse). Receiving more than
 /// a line's outstanding quantity is 422 naming the line; a received or
 /// cancelled order is 409 `invalid_transition`. Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/purchase-orders/{id}/receive", tag = "purchasing",
+#[utoipa::path(post, path = "/api/v1/purchase-orders/{id}/receive", tag = "logistics",
     params(("id" = i64, Path), crate::api::docs::IdempotencyKeyHeader),
     request_body = ReceiveRequest, responses((status = 201, body = Receipt), ApiErrors))]
 async fn receive_order(
@@ -102,7 +102,7 @@ async fn receive_order(
 
 /// Cancel an order nothing has been received against; otherwise 409
 /// `invalid_transition`. Roles: planner, admin.
-#[utoipa::path(post, path = "/api/v1/purchase-orders/{id}/cancel", tag = "purchasing",
+#[utoipa::path(post, path = "/api/v1/purchase-orders/{id}/cancel", tag = "logistics",
     params(("id" = i64, Path), crate::api::docs::IdempotencyKeyHeader),
     responses((status = 200, body = PurchaseOrder), ApiErrors))]
 async fn cancel_order(
@@ -122,7 +122,7 @@ async fn cancel_order(
 }
 
 /// Reorder points and maximum levels by warehouse and part. Roles: any.
-#[utoipa::path(get, path = "/api/v1/stock-levels", tag = "purchasing", params(LevelFilter),
+#[utoipa::path(get, path = "/api/v1/stock-levels", tag = "logistics", params(LevelFilter),
     responses((status = 200, body = Page<StockLevel>), ApiErrors))]
 async fn list_levels(
     State(s): State<AppState>,
@@ -134,7 +134,7 @@ async fn list_levels(
 
 /// Set the reorder point and maximum level of a part in a warehouse
 /// (`max_level >= reorder_point >= 0`). Roles: planner, admin.
-#[utoipa::path(put, path = "/api/v1/stock-levels/{warehouse_id}/{part_id}", tag = "purchasing",
+#[utoipa::path(put, path = "/api/v1/stock-levels/{warehouse_id}/{part_id}", tag = "logistics",
     params(("warehouse_id" = i64, Path), ("part_id" = i64, Path)),
     request_body = LevelRequest, responses((status = 200, body = StockLevel), ApiErrors))]
 async fn set_level(
@@ -153,7 +153,7 @@ async fn set_level(
 /// backorders) is at or below its reorder point, for `max_level - position`
 /// units, from the parent warehouse when it has stock, else a supplier.
 /// Roles: any.
-#[utoipa::path(get, path = "/api/v1/replenishment/suggestions", tag = "purchasing",
+#[utoipa::path(get, path = "/api/v1/replenishment/suggestions", tag = "logistics",
     params(SuggestionQuery), responses((status = 200, body = Suggestions), ApiErrors))]
 async fn suggestions(
     State(s): State<AppState>,
@@ -168,7 +168,7 @@ async fn suggestions(
 /// Turn accepted suggestions into a purchase order at the parts' unit
 /// costs, expected after the vendor's lead time. Every part needs a stock
 /// level at the warehouse. Roles: planner, admin.
-#[utoipa::path(post, path = "/api/v1/replenishment/orders", tag = "purchasing",
+#[utoipa::path(post, path = "/api/v1/replenishment/orders", tag = "logistics",
     request_body = ReplenishmentOrderRequest, params(crate::api::docs::IdempotencyKeyHeader),
     responses((status = 201, body = PurchaseOrder), ApiErrors))]
 async fn replenishment_order(

@@ -15,7 +15,8 @@
 //! - `backorders`: always 0 until replacement requests can be backordered.
 //!
 //! A part is suggested when its position is at or below its reorder point,
-//! for `max_level - position` units (an (s, S) policy).
+//! for `max_level - position` units (an (s, S) policy). Deactivated parts
+//! are not suggested.
 //!
 //! # Source
 //! The warehouse's parent (its replenishment source in the network) when it
@@ -346,8 +347,10 @@ pub async fn suggestions(db: &impl ConnectionTrait, warehouse_id: i64) -> AppRes
         None => HashMap::new(),
     };
     let supplier = default_supplier(db).await?.map(|v| v.id);
+    // Deactivated parts are no longer bought or moved: not suggested.
     let part_numbers: HashMap<i64, String> = part::Entity::find()
         .filter(part::Column::Id.is_in(levels.iter().map(|l| l.part_id)))
+        .filter(part::Column::Active.eq(true))
         .all(db)
         .await?
         .into_iter()
@@ -356,6 +359,9 @@ pub async fn suggestions(db: &impl ConnectionTrait, warehouse_id: i64) -> AppRes
 
     let mut out = Vec::new();
     for l in levels {
+        let Some(part_number) = part_numbers.get(&l.part_id) else {
+            continue;
+        };
         let (on_hand, reserved) = here.get(&l.part_id).copied().unwrap_or((0, 0));
         let ordered = on_order.get(&l.part_id).copied().unwrap_or(0);
         let in_transit = arriving.get(&l.part_id).copied().unwrap_or(0);
@@ -381,7 +387,7 @@ pub async fn suggestions(db: &impl ConnectionTrait, warehouse_id: i64) -> AppRes
             },
         };
         out.push(Suggestion {
-            part_number: part_numbers.get(&l.part_id).cloned().unwrap_or_default(),
+            part_number: part_number.clone(),
             part_id: l.part_id,
             reorder_point: l.reorder_point,
             max_level: l.max_level,
