@@ -793,6 +793,23 @@ async fn roles_for_purchasing(app: TestApp) {
         app.get(role, ORDERS).await.expect(200);
         app.get(role, "/api/v1/stock-levels").await.expect(200);
     }
+    // Schema names do not collide with the stock ledger's in the document.
+    let spec = app
+        .send(reqwest::Method::GET, "/api/v1/openapi.json", None, None)
+        .await
+        .expect(200);
+    let schemas = &spec["components"]["schemas"];
+    assert!(schemas["StockLevel"]["properties"]["on_hand"].is_object());
+    assert!(schemas["ReorderLevel"]["properties"]["reorder_point"].is_object());
+    assert!(schemas["PurchaseReceiveRequest"]["properties"]["lines"].is_object());
+    for path in [
+        "/api/v1/purchase-orders/{id}/receive",
+        "/api/v1/stock-levels/{warehouse_id}/{part_id}",
+        "/api/v1/replenishment/suggestions",
+        "/api/v1/replenishment/orders",
+    ] {
+        assert!(spec["paths"][path].is_object(), "{path} documented");
+    }
     app.send(reqwest::Method::GET, ORDERS, None, None)
         .await
         .expect_problem(401, "unauthorized");

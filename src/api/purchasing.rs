@@ -14,11 +14,11 @@ use super::idempotent::exactly_once;
 use crate::auth::{Authorized, roles};
 use crate::error::AppResult;
 use crate::logistics::purchasing::{
-    self, NewOrder, OrderFilter, PurchaseOrder, Receipt, ReceiveRequest,
+    self, NewPurchaseOrder, OrderFilter, PurchaseOrder, PurchaseReceipt, PurchaseReceiveRequest,
 };
 use crate::logistics::replenishment::{
-    self, LevelFilter, LevelRequest, ReplenishmentOrderRequest, StockLevel, SuggestionQuery,
-    Suggestions,
+    self, LevelFilter, ReorderLevel, ReorderLevelRequest, ReplenishmentOrderRequest,
+    ReplenishmentSuggestions, SuggestionQuery,
 };
 use crate::master::Page;
 
@@ -35,13 +35,13 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Order parts from a supplier for a warehouse. Roles: planner, admin.
-#[utoipa::path(post, path = "/api/v1/purchase-orders", tag = "logistics", request_body = NewOrder,
+#[utoipa::path(post, path = "/api/v1/purchase-orders", tag = "logistics", request_body = NewPurchaseOrder,
     params(crate::api::docs::IdempotencyKeyHeader),
     responses((status = 201, body = PurchaseOrder), ApiErrors))]
 async fn create_order(
     State(s): State<AppState>,
     caller: Authorized<roles::Planning>,
-    body: IdempotentJson<NewOrder>,
+    body: IdempotentJson<NewPurchaseOrder>,
 ) -> AppResult<Response> {
     let (actor, req) = (caller.user_id, body.value);
     exactly_once!(
@@ -82,12 +82,12 @@ async fn get_order(
 /// cancelled order is 409 `invalid_transition`. Roles: warehouse, admin.
 #[utoipa::path(post, path = "/api/v1/purchase-orders/{id}/receive", tag = "logistics",
     params(("id" = i64, Path), crate::api::docs::IdempotencyKeyHeader),
-    request_body = ReceiveRequest, responses((status = 201, body = Receipt), ApiErrors))]
+    request_body = PurchaseReceiveRequest, responses((status = 201, body = PurchaseReceipt), ApiErrors))]
 async fn receive_order(
     State(s): State<AppState>,
     caller: Authorized<roles::Stock>,
     Path(id): Path<i64>,
-    body: IdempotentJson<ReceiveRequest>,
+    body: IdempotentJson<PurchaseReceiveRequest>,
 ) -> AppResult<Response> {
     let (actor, req) = (caller.user_id, body.value);
     exactly_once!(
@@ -123,12 +123,12 @@ async fn cancel_order(
 
 /// Reorder points and maximum levels by warehouse and part. Roles: any.
 #[utoipa::path(get, path = "/api/v1/stock-levels", tag = "logistics", params(LevelFilter),
-    responses((status = 200, body = Page<StockLevel>), ApiErrors))]
+    responses((status = 200, body = Page<ReorderLevel>), ApiErrors))]
 async fn list_levels(
     State(s): State<AppState>,
     _caller: Authorized<roles::Any>,
     Query(f): Query<LevelFilter>,
-) -> AppResult<Json<Page<StockLevel>>> {
+) -> AppResult<Json<Page<ReorderLevel>>> {
     Ok(Json(replenishment::list_levels(&s.db, f).await?))
 }
 
@@ -136,13 +136,13 @@ async fn list_levels(
 /// (`max_level >= reorder_point >= 0`). Roles: planner, admin.
 #[utoipa::path(put, path = "/api/v1/stock-levels/{warehouse_id}/{part_id}", tag = "logistics",
     params(("warehouse_id" = i64, Path), ("part_id" = i64, Path)),
-    request_body = LevelRequest, responses((status = 200, body = StockLevel), ApiErrors))]
+    request_body = ReorderLevelRequest, responses((status = 200, body = ReorderLevel), ApiErrors))]
 async fn set_level(
     State(s): State<AppState>,
     caller: Authorized<roles::Planning>,
     Path((warehouse_id, part_id)): Path<(i64, i64)>,
-    Json(req): Json<LevelRequest>,
-) -> AppResult<Json<StockLevel>> {
+    Json(req): Json<ReorderLevelRequest>,
+) -> AppResult<Json<ReorderLevel>> {
     Ok(Json(
         replenishment::set_level(&s.db, caller.user_id, warehouse_id, part_id, req).await?,
     ))
@@ -154,12 +154,12 @@ async fn set_level(
 /// units, from the parent warehouse when it has stock, else a supplier.
 /// Roles: any.
 #[utoipa::path(get, path = "/api/v1/replenishment/suggestions", tag = "logistics",
-    params(SuggestionQuery), responses((status = 200, body = Suggestions), ApiErrors))]
+    params(SuggestionQuery), responses((status = 200, body = ReplenishmentSuggestions), ApiErrors))]
 async fn suggestions(
     State(s): State<AppState>,
     _caller: Authorized<roles::Any>,
     Query(q): Query<SuggestionQuery>,
-) -> AppResult<Json<Suggestions>> {
+) -> AppResult<Json<ReplenishmentSuggestions>> {
     Ok(Json(
         replenishment::suggestions(&s.db, q.warehouse_id).await?,
     ))

@@ -104,7 +104,7 @@ impl PurchaseOrderStatus {
 /// One line of a new purchase order.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewOrderLine {
+pub struct NewPurchaseOrderLine {
     pub part_id: i64,
     /// Whole units, 1 to 1,000,000.
     #[schema(minimum = 1, maximum = 1000000)]
@@ -122,7 +122,7 @@ pub struct NewOrderLine {
 /// Body of `POST /api/v1/purchase-orders`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewOrder {
+pub struct NewPurchaseOrder {
     /// An active vendor of kind `supplier` or `both`.
     pub vendor_id: i64,
     /// The active warehouse the parts are delivered to.
@@ -136,13 +136,13 @@ pub struct NewOrder {
     pub expected_at: Option<DateTime<Utc>>,
     /// One line per part.
     #[schema(min_items = 1, max_items = 500)]
-    pub lines: Vec<NewOrderLine>,
+    pub lines: Vec<NewPurchaseOrderLine>,
 }
 
 /// One line of a receipt against a purchase order.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ReceiveLine {
+pub struct PurchaseReceiveLine {
     /// A part on the order.
     pub part_id: i64,
     /// Whole units, at most what is still outstanding on the line.
@@ -156,18 +156,18 @@ pub struct ReceiveLine {
 /// Body of `POST /api/v1/purchase-orders/{id}/receive`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ReceiveRequest {
+pub struct PurchaseReceiveRequest {
     /// The supplier's delivery note.
     #[serde(default)]
     #[schema(max_length = 200)]
     pub reference: String,
     #[schema(min_items = 1, max_items = 500)]
-    pub lines: Vec<ReceiveLine>,
+    pub lines: Vec<PurchaseReceiveLine>,
 }
 
 /// A line of a purchase order as the API shows it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct OrderLine {
+pub struct PurchaseOrderLine {
     pub id: i64,
     pub part_id: i64,
     pub quantity: i32,
@@ -196,21 +196,21 @@ pub struct PurchaseOrder {
     pub created_by: i64,
     pub created_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
-    pub lines: Vec<OrderLine>,
+    pub lines: Vec<PurchaseOrderLine>,
     /// The `purchase_receipt` ledger documents posted against the order.
     pub receipt_document_ids: Vec<i64>,
 }
 
 /// The answer of a receipt: the order as it is now and the posted document.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Receipt {
+pub struct PurchaseReceipt {
     pub purchase_order: PurchaseOrder,
     pub document: Document,
 }
 
-fn order_line(l: purchase_order_line::Model) -> AppResult<OrderLine> {
+fn order_line(l: purchase_order_line::Model) -> AppResult<PurchaseOrderLine> {
     let unit_price = Money::from_db(&l.unit_price)?.amount();
-    Ok(OrderLine {
+    Ok(PurchaseOrderLine {
         id: l.id,
         part_id: l.part_id,
         quantity: l.quantity,
@@ -361,7 +361,7 @@ fn check_lines(v: &mut Validator, parts_and_quantities: &[(i64, i32)]) {
 pub async fn create(
     db: &impl ConnectionTrait,
     actor_id: i64,
-    req: NewOrder,
+    req: NewPurchaseOrder,
 ) -> AppResult<PurchaseOrder> {
     let mut v = Validator::new();
     let pq: Vec<(i64, i32)> = req.lines.iter().map(|l| (l.part_id, l.quantity)).collect();
@@ -469,8 +469,8 @@ pub async fn receive(
     db: &impl ConnectionTrait,
     actor_id: i64,
     id: i64,
-    req: ReceiveRequest,
-) -> AppResult<Receipt> {
+    req: PurchaseReceiveRequest,
+) -> AppResult<PurchaseReceipt> {
     let mut v = Validator::new();
     let pq: Vec<(i64, i32)> = req.lines.iter().map(|l| (l.part_id, l.quantity)).collect();
     check_lines(&mut v, &pq);
@@ -590,7 +590,7 @@ pub async fn receive(
         "receive",
     )
     .await?;
-    Ok(Receipt {
+    Ok(PurchaseReceipt {
         purchase_order: get(db, id).await?,
         document,
     })

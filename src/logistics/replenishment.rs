@@ -35,7 +35,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::purchasing::{self, NewOrder, NewOrderLine, PurchaseOrder};
+use super::purchasing::{self, NewPurchaseOrder, NewPurchaseOrderLine, PurchaseOrder};
 use super::transfers::{self, InTransitFilter};
 use crate::domain::stock::{Condition, MAX_LINE_QUANTITY};
 use crate::domain::validate::MAX_NAME;
@@ -47,7 +47,7 @@ use crate::master::{Page, PageParams};
 /// Who set a stock level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum LevelSource {
+pub enum ReorderLevelSource {
     /// Typed in by a planner.
     #[default]
     Manual,
@@ -55,7 +55,7 @@ pub enum LevelSource {
     Plan,
 }
 
-impl LevelSource {
+impl ReorderLevelSource {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Manual => "manual",
@@ -77,7 +77,7 @@ impl LevelSource {
 /// Body of `PUT /api/v1/stock-levels/{warehouse_id}/{part_id}`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct LevelRequest {
+pub struct ReorderLevelRequest {
     /// Replenish when the inventory position is at or below this.
     #[schema(minimum = 0, maximum = 1000000)]
     pub reorder_point: i32,
@@ -86,26 +86,26 @@ pub struct LevelRequest {
     pub max_level: i32,
     /// `manual` unless said.
     #[serde(default)]
-    pub source: LevelSource,
+    pub source: ReorderLevelSource,
 }
 
 /// A part's reorder point and maximum level in a warehouse.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct StockLevel {
+pub struct ReorderLevel {
     pub id: i64,
     pub part_id: i64,
     pub warehouse_id: i64,
     pub reorder_point: i32,
     pub max_level: i32,
-    pub source: LevelSource,
+    pub source: ReorderLevelSource,
     pub updated_by: i64,
     pub updated_at: chrono::DateTime<Utc>,
 }
 
-impl StockLevel {
-    fn from_row(r: stock_level::Model) -> AppResult<StockLevel> {
-        Ok(StockLevel {
-            source: LevelSource::from_db(&r.source)?,
+impl ReorderLevel {
+    fn from_row(r: stock_level::Model) -> AppResult<ReorderLevel> {
+        Ok(ReorderLevel {
+            source: ReorderLevelSource::from_db(&r.source)?,
             id: r.id,
             part_id: r.part_id,
             warehouse_id: r.warehouse_id,
@@ -123,8 +123,8 @@ pub async fn set_level(
     actor_id: i64,
     warehouse_id: i64,
     part_id: i64,
-    req: LevelRequest,
-) -> AppResult<StockLevel> {
+    req: ReorderLevelRequest,
+) -> AppResult<ReorderLevel> {
     let mut v = Validator::new();
     let max = i64::from(MAX_LINE_QUANTITY);
     v.range_i64("reorder_point", req.reorder_point.into(), 0, max)
@@ -182,7 +182,7 @@ pub async fn set_level(
         .one(db)
         .await?
         .ok_or_else(|| AppError::Internal("stock level vanished after upsert".into()))?;
-    StockLevel::from_row(row)
+    ReorderLevel::from_row(row)
 }
 
 /// Filters of `GET /api/v1/stock-levels`.
@@ -198,7 +198,10 @@ pub struct LevelFilter {
     pub limit: Option<i64>,
 }
 
-pub async fn list_levels(db: &impl ConnectionTrait, f: LevelFilter) -> AppResult<Page<StockLevel>> {
+pub async fn list_levels(
+    db: &impl ConnectionTrait,
+    f: LevelFilter,
+) -> AppResult<Page<ReorderLevel>> {
     let page = PageParams {
         after: f.after,
         limit: f.limit,
@@ -215,13 +218,13 @@ pub async fn list_levels(db: &impl ConnectionTrait, f: LevelFilter) -> AppResult
     }
     page.fetch(db, q, S::Id, |r| r.id)
         .await?
-        .map(StockLevel::from_row)
+        .map(ReorderLevel::from_row)
 }
 
 /// Where a suggested replenishment comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum SourceKind {
+pub enum ReplenishmentSourceKind {
     /// A transfer from the warehouse's parent.
     Transfer,
     /// A purchase order to a supplier.
@@ -231,7 +234,7 @@ pub enum SourceKind {
 /// The suggested source of a replenishment.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SuggestedSource {
-    pub kind: SourceKind,
+    pub kind: ReplenishmentSourceKind,
     /// For a transfer: the parent warehouse.
     pub warehouse_id: Option<i64>,
     /// For a transfer: `good` units available (on hand minus reserved) at
@@ -243,7 +246,7 @@ pub struct SuggestedSource {
 
 /// One part to replenish at a warehouse, with the figures behind it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Suggestion {
+pub struct ReplenishmentSuggestion {
     pub part_id: i64,
     pub part_number: String,
     pub reorder_point: i32,
@@ -264,11 +267,11 @@ pub struct Suggestion {
 
 /// The answer of `GET /api/v1/replenishment/suggestions`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Suggestions {
+pub struct ReplenishmentSuggestions {
     pub warehouse_id: i64,
     /// The parent warehouse transfers would come from, if any.
     pub parent_id: Option<i64>,
-    pub suggestions: Vec<Suggestion>,
+    pub suggestions: Vec<ReplenishmentSuggestion>,
 }
 
 /// Query of `GET /api/v1/replenishment/suggestions`.
@@ -307,7 +310,10 @@ pub async fn default_supplier(db: &impl ConnectionTrait) -> AppResult<Option<ven
 }
 
 /// The replenishment suggestions of one warehouse, in part id order.
-pub async fn suggestions(db: &impl ConnectionTrait, warehouse_id: i64) -> AppResult<Suggestions> {
+pub async fn suggestions(
+    db: &impl ConnectionTrait,
+    warehouse_id: i64,
+) -> AppResult<ReplenishmentSuggestions> {
     let Some(wh) = warehouse::Entity::find_by_id(warehouse_id).one(db).await? else {
         return Err(AppError::field(
             "warehouse_id",
@@ -374,19 +380,19 @@ pub async fn suggestions(db: &impl ConnectionTrait, warehouse_id: i64) -> AppRes
         let parent_available = at_parent.get(&l.part_id).map(|(h, r)| h - r).unwrap_or(0);
         let source = match &parent {
             Some(p) if parent_available > 0 => SuggestedSource {
-                kind: SourceKind::Transfer,
+                kind: ReplenishmentSourceKind::Transfer,
                 warehouse_id: Some(p.id),
                 available: Some(i32::try_from(parent_available).unwrap_or(i32::MAX)),
                 vendor_id: None,
             },
             _ => SuggestedSource {
-                kind: SourceKind::Purchase,
+                kind: ReplenishmentSourceKind::Purchase,
                 warehouse_id: None,
                 available: None,
                 vendor_id: supplier,
             },
         };
-        out.push(Suggestion {
+        out.push(ReplenishmentSuggestion {
             part_number: part_number.clone(),
             part_id: l.part_id,
             reorder_point: l.reorder_point,
@@ -401,7 +407,7 @@ pub async fn suggestions(db: &impl ConnectionTrait, warehouse_id: i64) -> AppRes
             source,
         });
     }
-    Ok(Suggestions {
+    Ok(ReplenishmentSuggestions {
         warehouse_id,
         parent_id: parent.map(|p| p.id),
         suggestions: out,
@@ -411,7 +417,7 @@ pub async fn suggestions(db: &impl ConnectionTrait, warehouse_id: i64) -> AppRes
 /// One line of `POST /api/v1/replenishment/orders`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct OrderLineRequest {
+pub struct ReplenishmentOrderLine {
     pub part_id: i64,
     #[schema(minimum = 1, maximum = 1000000)]
     pub quantity: i32,
@@ -431,7 +437,7 @@ pub struct ReplenishmentOrderRequest {
     pub reference: String,
     /// Parts with a stock level at the warehouse.
     #[schema(min_items = 1, max_items = 500)]
-    pub lines: Vec<OrderLineRequest>,
+    pub lines: Vec<ReplenishmentOrderLine>,
 }
 
 /// Turns accepted suggestions into one open purchase order at the parts'
@@ -480,7 +486,7 @@ pub async fn order(
     purchasing::create(
         db,
         actor_id,
-        NewOrder {
+        NewPurchaseOrder {
             vendor_id: vendor.id,
             warehouse_id: req.warehouse_id,
             reference,
@@ -488,7 +494,7 @@ pub async fn order(
             lines: req
                 .lines
                 .into_iter()
-                .map(|l| NewOrderLine {
+                .map(|l| NewPurchaseOrderLine {
                     part_id: l.part_id,
                     quantity: l.quantity,
                     unit_price: None,
