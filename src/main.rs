@@ -12,6 +12,7 @@ async fn main() -> std::process::ExitCode {
     let cli = spares::cli::Cli::parse();
     match spares::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) if e.is_broken_pipe() => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             std::process::ExitCode::FAILURE

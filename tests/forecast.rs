@@ -21,6 +21,7 @@ use spares::planning::forecast::installed_base::{
 };
 use spares::planning::forecast::optimise::{
     INTERMITTENT_OPT_BOUNDS, SES_OPT_BOUNDS, golden_section_alpha, golden_section_alphas,
+    optimised_ses_forecast, optimised_ses_forecasts,
 };
 use spares::planning::forecast::series::{Series, SeriesError, read_wide_csv};
 use spares::planning::forecast::ses::ses_forecast;
@@ -134,21 +135,37 @@ fn batched_forecasts_are_bit_identical_to_one_at_a_time() {
 
 #[test]
 fn golden_section_in_lanes_matches_the_scalar_search() {
-    // Lengths 0..=12 in a scrambled order, so that groups mix lengths and the last
-    // group is incomplete.
-    let inputs: Vec<Vec<f64>> = (0..13_u32)
+    // Lengths 0..=12 in a scrambled order, so that groups mix lengths.
+    let mut inputs: Vec<Vec<f64>> = (0..13_u32)
         .map(|length| {
             (0..(length * 5) % 13)
                 .map(|i| f64::from((i * 7 + length) % 5))
                 .collect()
         })
         .collect();
+    // Leading zeros, which the batched search trims, and all-zero inputs.
+    inputs.extend([
+        vec![0.0, 0.0, 0.0, 1.0, 2.0, 0.0, 1.0],
+        vec![0.0, 0.0, 0.0],
+        vec![0.0, 3.0],
+        vec![0.0],
+        vec![0.0, 0.0, 0.5, 0.0, 0.0, 0.0, 2.5, 1.0],
+    ]);
+    // Enough copies for full groups of lanes as well as the one-at-a-time remainder.
+    let inputs: Vec<Vec<f64>> = inputs
+        .iter()
+        .cycle()
+        .take(inputs.len() * 3)
+        .cloned()
+        .collect();
     let slices: Vec<&[f64]> = inputs.iter().map(Vec::as_slice).collect();
-    for (lower, upper) in [SES_OPT_BOUNDS, INTERMITTENT_OPT_BOUNDS] {
-        let batch = golden_section_alphas(&slices, lower, upper);
-        for (values, alpha) in slices.iter().zip(&batch) {
-            let scalar = golden_section_alpha(values, lower, upper);
-            assert_eq!(alpha.to_bits(), scalar.to_bits(), "{values:?}");
+    for bounds in [SES_OPT_BOUNDS, INTERMITTENT_OPT_BOUNDS] {
+        let alphas = golden_section_alphas(&slices, bounds.0, bounds.1);
+        let forecasts = optimised_ses_forecasts(&slices, bounds);
+        for ((values, alpha), forecast) in slices.iter().zip(&alphas).zip(&forecasts) {
+            let (scalar_forecast, scalar_alpha) = optimised_ses_forecast(values, bounds);
+            assert_eq!(alpha.to_bits(), scalar_alpha.to_bits(), "{values:?}");
+            assert_eq!(forecast.to_bits(), scalar_forecast.to_bits(), "{values:?}");
         }
     }
 }
@@ -945,7 +962,7 @@ fn cli_rejects_bad_numbers_naming_line_and_column() {
 #[test]
 fn cli_rejects_bad_options() {
     let file = TempFile::new(SMALL_CSV);
-    let cases: [(&[&str], &[&str]); 8] = [
+    let cases: [(&[&str], &[&str]); 9] = [
         (
             &["--method", "holt"],
             &["unknown method \"holt\"", "croston-opt"],
@@ -976,7 +993,11 @@ fn cli_rejects_bad_options() {
         ),
         (
             &["--method", "sba", "--horizon", "0"],
-            &["--horizon must be at least 1"],
+            &["--horizon must be between 1 and 1000, got 0"],
+        ),
+        (
+            &["--method", "sba", "--horizon", "1001"],
+            &["--horizon must be between 1 and 1000"],
         ),
     ];
     for (args, fragments) in cases {

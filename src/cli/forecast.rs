@@ -9,8 +9,14 @@
 //! `--classify` adds `"class"`, `"adi"`, `"cv2"` (`null` statistics for a series without
 //! demand). Floats are printed with full (shortest round-trip) precision.
 //!
+//! `--horizon` defaults to 1 and must be 1 to [`MAX_HORIZON`]; `--alpha` applies to ses
+//! (and the ses candidate of auto), `--alpha-d`/`--alpha-p` to tsb (and auto's tsb);
+//! each must lie in (0, 1] and defaults to 0.1. Giving one to a method that does not
+//! use it is an error rather than silently ignored.
+//!
 //! All input is validated before anything is printed, so a bad file produces no partial
-//! output, only an error naming the line, column and part.
+//! output, only a one-line error naming the file line, column and part; the caller
+//! prints it on stderr and exits non-zero.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -25,6 +31,10 @@ use crate::planning::forecast::{METHOD_NAMES, Method, MethodParams};
 
 /// Name of the automatic, backtest-driven method.
 const AUTO: &str = "auto";
+
+/// Longest horizon accepted: every method's forecast is flat, so longer horizons only
+/// repeat the same number, and an absurd one would exhaust memory.
+pub const MAX_HORIZON: usize = 1000;
 
 /// Arguments of `spares forecast`.
 #[derive(Debug, Clone, clap::Args)]
@@ -46,7 +56,7 @@ pub struct ForecastArgs {
     /// Demand-probability smoothing constant of tsb, in (0, 1] [default: 0.1].
     #[arg(long = "alpha-p", allow_negative_numbers = true)]
     pub alpha_p: Option<f64>,
-    /// Number of periods to forecast (every method gives a flat forecast).
+    /// Number of periods to forecast, 1 to 1000 (every method gives a flat forecast).
     #[arg(long, default_value_t = 1)]
     pub horizon: usize,
     /// Add the demand class with its ADI and CV².
@@ -81,9 +91,9 @@ pub enum ForecastCliError {
         /// The methods that use the flag.
         used_by: &'static str,
     },
-    /// `--horizon 0`.
-    #[error("--horizon must be at least 1")]
-    ZeroHorizon,
+    /// `--horizon` of 0 or above [`MAX_HORIZON`].
+    #[error("--horizon must be between 1 and {MAX_HORIZON}, got {0}")]
+    InvalidHorizon(usize),
     /// The input file cannot be opened.
     #[error("cannot read {path}: {source}")]
     Read {
@@ -151,8 +161,8 @@ fn choice(args: &ForecastArgs) -> Result<Choice, ForecastCliError> {
     if name != AUTO && !METHOD_NAMES.contains(&name) {
         return Err(ForecastCliError::UnknownMethod(args.method.clone()));
     }
-    if args.horizon == 0 {
-        return Err(ForecastCliError::ZeroHorizon);
+    if !(1..=MAX_HORIZON).contains(&args.horizon) {
+        return Err(ForecastCliError::InvalidHorizon(args.horizon));
     }
     let defaults = MethodParams::default();
     let ses_users = ["ses", AUTO];

@@ -86,6 +86,19 @@ pub enum CliError {
     Forecast(#[from] forecast::ForecastCliError),
 }
 
+impl CliError {
+    /// The reader of our output went away (`spares forecast ... | head`):
+    /// not a failure of the command.
+    pub fn is_broken_pipe(&self) -> bool {
+        let io = match self {
+            CliError::Io(e) => Some(e),
+            CliError::Forecast(forecast::ForecastCliError::Output(e)) => Some(e),
+            _ => None,
+        };
+        io.is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
 impl From<crate::error::AppError> for CliError {
     fn from(e: crate::error::AppError) -> Self {
         match e {

@@ -346,9 +346,8 @@ pub async fn change_condition(
     .await
 }
 
-/// Posts the exact opposite of document `id`. A document is reversed at
-/// most once, and reversals themselves are not reversed (post the original
-/// again instead). Refused whole when the stock the original brought in has
+/// Posts the exact opposite of receipt, issue or condition-change document
+/// `id`. A document is reversed at most once. Refused whole when the stock the original brought in has
 /// since left.
 pub async fn reverse(
     db: &impl ConnectionTrait,
@@ -362,11 +361,18 @@ pub async fn reverse(
     let original = ledger::load(db, id)
         .await?
         .ok_or(AppError::NotFound("document"))?;
-    if original.doc_type == DocumentType::Reversal {
+    // Only plain warehouse documents are reversed here. A reversal is not
+    // reversed again (post the original again instead), and documents owned
+    // by a flow (stocktake, transfer, purchase, repair, return, scrap) are
+    // undone through that flow, which keeps its own state in step.
+    if !matches!(
+        original.doc_type,
+        DocumentType::Receipt | DocumentType::Issue | DocumentType::ConditionChange
+    ) {
         return Err(AppError::InvalidTransition {
             what: "document",
             action: "reverse",
-            current: "reversal".into(),
+            current: original.doc_type.as_str().to_owned(),
             allowed: vec![],
         });
     }

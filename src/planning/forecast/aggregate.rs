@@ -22,7 +22,8 @@
 //! of the last demand), so there is always at least one complete block.
 
 use super::classify::adi;
-use super::optimise::{INTERMITTENT_OPT_BOUNDS, SearchInputs};
+use super::lanes::PackedSeries;
+use super::optimise::{INTERMITTENT_OPT_BOUNDS, optimised_ses_forecasts};
 
 /// The average inter-demand interval ([`adi`]) rounded half to even, or `None` without
 /// any demand. Intervals are at least 1, so the level is at least 1 and at most the
@@ -50,7 +51,7 @@ pub fn adida(y: &[f64]) -> f64 {
 
 /// [`adida`] for many series, their searches run together in lanes.
 pub fn adida_many(series: &[&[f64]]) -> Vec<f64> {
-    let mut inputs = SearchInputs::default();
+    let mut inputs = PackedSeries::default();
     let levels: Vec<Option<usize>> = series
         .iter()
         .map(|y| {
@@ -61,9 +62,8 @@ pub fn adida_many(series: &[&[f64]]) -> Vec<f64> {
             level
         })
         .collect();
-    let mut total_forecasts = inputs
-        .optimised_ses_forecasts(INTERMITTENT_OPT_BOUNDS)
-        .into_iter();
+    let mut total_forecasts =
+        optimised_ses_forecasts(&inputs.slices(), INTERMITTENT_OPT_BOUNDS).into_iter();
     levels
         .into_iter()
         .map(|level| match level {
@@ -84,7 +84,7 @@ pub fn imapa(y: &[f64]) -> f64 {
 /// [`imapa`] for many series; every level of every series is one search, all run
 /// together in lanes.
 pub fn imapa_many(series: &[&[f64]]) -> Vec<f64> {
-    let mut inputs = SearchInputs::default();
+    let mut inputs = PackedSeries::default();
     let max_levels: Vec<usize> = series
         .iter()
         .map(|y| {
@@ -95,7 +95,7 @@ pub fn imapa_many(series: &[&[f64]]) -> Vec<f64> {
             max_level
         })
         .collect();
-    let total_forecasts = inputs.optimised_ses_forecasts(INTERMITTENT_OPT_BOUNDS);
+    let total_forecasts = optimised_ses_forecasts(&inputs.slices(), INTERMITTENT_OPT_BOUNDS);
     let mut remaining = total_forecasts.as_slice();
     let mut per_period = Vec::new();
     max_levels

@@ -171,7 +171,7 @@ pub fn evaluate(y: &[f64], method: Method, config: BacktestConfig) -> Option<Err
     let mut accumulator = Accumulator::default();
     for ((origin, train), forecast) in origins.zip(&trains).zip(forecasts) {
         let scales = naive_scales(train);
-        let end = (origin + horizon).min(y.len());
+        let end = origin.saturating_add(horizon).min(y.len());
         for &actual in &y[origin..end] {
             accumulator.add(actual, forecast, scales);
         }

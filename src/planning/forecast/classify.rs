@@ -25,7 +25,7 @@
 
 use serde::Serialize;
 
-use super::croston::{demand_sizes, inter_demand_intervals};
+use super::croston::demand_sizes;
 
 /// ADI cut-off between regular and intermittent demand timing.
 pub const ADI_CUTOFF: f64 = 1.32;
@@ -84,12 +84,20 @@ pub fn class_of(adi: f64, cv2: f64) -> DemandClass {
 }
 
 /// Average inter-demand interval of `y`, or `None` without demand.
+///
+/// The intervals add up to the position of the last demand, so ADI is that position
+/// over the number of demands (exactly, as whole numbers). Counting them without a
+/// branch per value matters: zeros and demands alternate unpredictably.
 pub fn adi(y: &[f64]) -> Option<f64> {
-    let (count, total) = inter_demand_intervals(y)
-        .fold((0_usize, 0.0), |(count, total), interval| {
-            (count + 1, total + interval)
-        });
-    (count > 0).then(|| total / count as f64)
+    let (count, last_position) = (1_usize..).zip(y).fold(
+        (0_usize, 0_usize),
+        |(count, last_position), (position, value)| {
+            let demand = *value != 0.0;
+            let last_position = if demand { position } else { last_position };
+            (count + usize::from(demand), last_position)
+        },
+    );
+    (count > 0).then(|| last_position as f64 / count as f64)
 }
 
 /// Squared coefficient of variation of the positive demand sizes of `y`, or `None`

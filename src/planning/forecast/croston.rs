@@ -12,7 +12,8 @@
 //! A series with no positive value falls back to the naive forecast (its last value,
 //! `0.0` for an all-zero or empty series), as statsforecast does.
 
-use super::optimise::{INTERMITTENT_OPT_BOUNDS, SearchInputs};
+use super::lanes::PackedSeries;
+use super::optimise::{INTERMITTENT_OPT_BOUNDS, optimised_ses_forecasts};
 use super::ses::Smoother;
 
 /// Smoothing constant of classic Croston and SBA (statsforecast's fixed 0.1).
@@ -99,7 +100,7 @@ pub fn croston_optimised(y: &[f64]) -> f64 {
 /// [`croston_optimised`] for many series; all their searches (sizes and intervals) run
 /// together in lanes (see [`super::optimise`]).
 pub fn croston_optimised_many(series: &[&[f64]]) -> Vec<f64> {
-    let mut inputs = SearchInputs::default();
+    let mut inputs = PackedSeries::default();
     let has_demand: Vec<bool> = series
         .iter()
         .map(|y| {
@@ -111,7 +112,7 @@ pub fn croston_optimised_many(series: &[&[f64]]) -> Vec<f64> {
             has_demand
         })
         .collect();
-    let forecasts = inputs.optimised_ses_forecasts(INTERMITTENT_OPT_BOUNDS);
+    let forecasts = optimised_ses_forecasts(&inputs.slices(), INTERMITTENT_OPT_BOUNDS);
     let mut size_interval_pairs = forecasts.chunks_exact(2);
     series
         .iter()

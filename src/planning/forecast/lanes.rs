@@ -5,7 +5,8 @@
 //! [`InterleavedLanes`] lays [`LANES`] series out period by period and runs their
 //! recursions together, which the compiler turns into SIMD instructions. Every lane
 //! performs exactly the operations of [`super::ses::ses_sse`] in the same order, so the
-//! results are bit-identical.
+//! results are bit-identical. [`in_lanes`] cuts a batch of inputs into such groups and
+//! [`PackedSeries`] holds a batch's inputs in one buffer.
 
 /// Number of recursions run side by side. On carparts 16 was fastest: 8 lanes still
 /// wait on the multiply-add latency, 32 run out of vector registers.
@@ -148,4 +149,62 @@ fn sse_rows_body(
         previous = row;
     }
     (levels, sses)
+}
+
+/// Runs `per_group` on the inputs [`LANES`] at a time and gathers its per-lane results
+/// in input order. The inputs left over after the last full group go through
+/// `per_input` one at a time: lanes filled with padding cost more than they save
+/// (measured on carparts), so a single series (`forecast_one`) never pays for them.
+///
+/// Inputs are grouped by length so that the lanes of a group do nearly the same amount
+/// of work.
+pub fn in_lanes(
+    inputs: &[&[f64]],
+    mut per_group: impl FnMut(&InterleavedLanes) -> [f64; LANES],
+    per_input: impl Fn(&[f64]) -> f64,
+) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..inputs.len()).collect();
+    order.sort_by_key(|&index| inputs[index].len());
+    let mut results = vec![0.0; inputs.len()];
+    let mut groups = order.chunks_exact(LANES);
+    for group in &mut groups {
+        let series = std::array::from_fn(|lane| inputs[group[lane]]);
+        let group_results = per_group(&InterleavedLanes::new(series));
+        for (&index, result) in group.iter().zip(group_results) {
+            results[index] = result;
+        }
+    }
+    for &index in groups.remainder() {
+        results[index] = per_input(inputs[index]);
+    }
+    results
+}
+
+/// Many series stored back to back in one buffer, so that a batch (every series, or
+/// every aggregation level of every series) costs two allocations.
+#[derive(Debug, Default)]
+pub struct PackedSeries {
+    values: Vec<f64>,
+    ends: Vec<usize>,
+}
+
+impl PackedSeries {
+    /// Appends one series.
+    pub fn push(&mut self, values: impl IntoIterator<Item = f64>) {
+        self.values.extend(values);
+        self.ends.push(self.values.len());
+    }
+
+    /// The series in the order pushed.
+    pub fn slices(&self) -> Vec<&[f64]> {
+        let mut start = 0;
+        self.ends
+            .iter()
+            .map(|&end| {
+                let slice = &self.values[start..end];
+                start = end;
+                slice
+            })
+            .collect()
+    }
 }

@@ -26,7 +26,7 @@
 //! ([`super::lanes`]); each lane does exactly the scalar search's arithmetic. Inputs
 //! left over after the last full group of [`LANES`] are searched one at a time.
 
-use super::lanes::{InterleavedLanes, LANES};
+use super::lanes::{InterleavedLanes, LANES, in_lanes};
 use super::ses::{ses_forecast, ses_sse};
 
 /// Alpha range searched by the optimised SES method (statsforecast's `_ses_optimized`).
@@ -255,40 +255,24 @@ fn golden_section_lanes_body(lanes: &InterleavedLanes, lower: f64, upper: f64) -
     std::array::from_fn(|lane| (brackets.b[lane] + brackets.a[lane]) / 2.0)
 }
 
-/// Runs `per_group` on the inputs [`LANES`] at a time and gathers its per-lane results
-/// in input order. The inputs left over after the last full group go through
-/// `per_input` one at a time: lanes filled with padding cost more than they save
-/// (measured on carparts), so a single series (`forecast_one`) never pays for them.
-///
-/// Inputs are grouped by length so that the lanes of a group do nearly the same amount
-/// of work.
-fn in_lanes(
-    inputs: &[&[f64]],
-    mut per_group: impl FnMut(&InterleavedLanes) -> [f64; LANES],
-    per_input: impl Fn(&[f64]) -> f64,
-) -> Vec<f64> {
-    let mut order: Vec<usize> = (0..inputs.len()).collect();
-    order.sort_by_key(|&index| inputs[index].len());
-    let mut results = vec![0.0; inputs.len()];
-    let mut groups = order.chunks_exact(LANES);
-    for group in &mut groups {
-        let series = std::array::from_fn(|lane| inputs[group[lane]]);
-        let group_results = per_group(&InterleavedLanes::new(series));
-        for (&index, result) in group.iter().zip(group_results) {
-            results[index] = result;
-        }
+/// `values` without the leading zeros that cannot change the SES recursion: smoothing
+/// zeros into a level of zero gives exactly zero with zero error, so the SSE and the
+/// forecast of the trimmed series are bit-identical (keeping the last leading zero as
+/// the initial level). An all-zero series keeps one zero. Intermittent data, and
+/// IMAPA's block totals above all, often start with long runs of zeros.
+fn without_leading_zeros(values: &[f64]) -> &[f64] {
+    match values.iter().position(|value| *value != 0.0) {
+        Some(first) => &values[first.saturating_sub(1)..],
+        None => &values[values.len().saturating_sub(1)..],
     }
-    for &index in groups.remainder() {
-        results[index] = per_input(inputs[index]);
-    }
-    results
 }
 
 /// [`golden_section_alpha`] for every input, bit for bit, computed [`LANES`] searches
 /// at a time.
 pub fn golden_section_alphas(inputs: &[&[f64]], lower: f64, upper: f64) -> Vec<f64> {
+    let inputs: Vec<&[f64]> = inputs.iter().map(|x| without_leading_zeros(x)).collect();
     in_lanes(
-        inputs,
+        &inputs,
         |lanes| golden_section_lanes(lanes, lower, upper),
         |values| golden_section_alpha(values, lower, upper),
     )
@@ -303,43 +287,10 @@ pub fn optimised_ses_forecast(values: &[f64], bounds: (f64, f64)) -> (f64, f64) 
 /// [`optimised_ses_forecast`]'s forecast for every input, bit for bit, with searches
 /// and forecasts computed [`LANES`] at a time.
 pub fn optimised_ses_forecasts(inputs: &[&[f64]], bounds: (f64, f64)) -> Vec<f64> {
+    let inputs: Vec<&[f64]> = inputs.iter().map(|x| without_leading_zeros(x)).collect();
     in_lanes(
-        inputs,
+        &inputs,
         |lanes| lanes.ses_forecasts(golden_section_lanes(lanes, bounds.0, bounds.1)),
         |values| optimised_ses_forecast(values, bounds).0,
     )
-}
-
-/// Many search inputs stored back to back in one buffer, so that a batch (every
-/// series, or every aggregation level of every series) costs two allocations.
-#[derive(Debug, Default)]
-pub struct SearchInputs {
-    values: Vec<f64>,
-    ends: Vec<usize>,
-}
-
-impl SearchInputs {
-    /// Appends one input.
-    pub fn push(&mut self, values: impl IntoIterator<Item = f64>) {
-        self.values.extend(values);
-        self.ends.push(self.values.len());
-    }
-
-    /// The inputs in the order pushed.
-    pub fn slices(&self) -> Vec<&[f64]> {
-        let mut start = 0;
-        self.ends
-            .iter()
-            .map(|&end| {
-                let slice = &self.values[start..end];
-                start = end;
-                slice
-            })
-            .collect()
-    }
-
-    /// [`optimised_ses_forecast`]'s forecast for every input, in the order pushed.
-    pub fn optimised_ses_forecasts(&self, bounds: (f64, f64)) -> Vec<f64> {
-        optimised_ses_forecasts(&self.slices(), bounds)
-    }
 }
