@@ -59,11 +59,6 @@ async fn level(app: &TestApp, part: i64, warehouse: i64, condition: &str) -> (i6
     }
 }
 
-async fn assert_verified(app: &TestApp) {
-    let report = app.get(Admin, "/api/v1/admin/verify").await.expect(200);
-    assert_eq!(report["ok"], true, "ledger drift: {report}");
-}
-
 fn ids(page: &Value) -> Vec<i64> {
     page["items"]
         .as_array()
@@ -184,7 +179,7 @@ async fn a_purchase_order_is_received_in_parts(app: TestApp) {
         .expect(200);
     assert_eq!(ids(&first_page), [id]);
     assert_eq!(first_page["next_after"], id);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn refused_transitions_and_over_receipts_change_nothing(app: TestApp) {
@@ -280,7 +275,7 @@ async fn refused_transitions_and_over_receipts_change_nothing(app: TestApp) {
     receive(&app, 999_999, json!([{"part_id": a, "quantity": 1}]))
         .await
         .expect_problem(404, "not_found");
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn receipts_are_exactly_once_with_a_key(app: TestApp) {
@@ -319,7 +314,7 @@ async fn receipts_are_exactly_once_with_a_key(app: TestApp) {
         .await
         .expect(200);
     assert_eq!(po["lines"][0]["received_qty"], 3);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn concurrent_receipts_and_a_cancel_never_over_receive(app: TestApp) {
@@ -384,7 +379,7 @@ async fn concurrent_receipts_and_a_cancel_never_over_receive(app: TestApp) {
         assert_eq!(docs, 5);
         assert_eq!(level(&app, a, n.depot, "good").await, (5, 0, 5));
     }
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn stock_levels_are_set_and_listed(app: TestApp) {
@@ -760,7 +755,7 @@ async fn suggestions_from_on_hand_on_order_in_transit_and_reserved(app: TestApp)
     .await
     .expect_problem(403, "forbidden");
     assert_eq!(app.count("purchase_orders").await, orders_before);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn roles_for_purchasing(app: TestApp) {
@@ -816,7 +811,7 @@ async fn roles_for_purchasing(app: TestApp) {
     app.post(Admin, &format!("{ORDERS}/{id}/receive"), receipt)
         .await
         .expect(201);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn bad_orders_write_nothing(app: TestApp) {
@@ -980,5 +975,5 @@ async fn bad_orders_write_nothing(app: TestApp) {
     assert_eq!(po["status"], "open");
     assert_eq!(po["lines"][0]["received_qty"], 0);
     assert_eq!(po["lines"][1]["received_qty"], 0);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }

@@ -49,11 +49,6 @@ async fn on_hand(app: &TestApp, part: i64, warehouse: i64, condition: &str) -> i
         .map_or(0, |row| row["on_hand"].as_i64().unwrap())
 }
 
-async fn assert_verified(app: &TestApp) {
-    let report = app.get(Admin, "/api/v1/admin/verify").await.expect(200);
-    assert_eq!(report["ok"], true, "ledger drift: {report}");
-}
-
 async fn repair_vendor(app: &TestApp, code: &str, days: i64) -> i64 {
     app.post(
         Admin,
@@ -260,7 +255,7 @@ async fn repaired_units_come_back_good_and_beyond_repair_go_to_scrap(app: TestAp
     app.get(Engineer, "/api/v1/repair-orders/999999")
         .await
         .expect_problem(404, "not_found");
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn repeat_repairs_and_the_internal_repair_centre(app: TestApp) {
@@ -331,7 +326,7 @@ async fn repeat_repairs_and_the_internal_repair_centre(app: TestApp) {
         .expect(200);
     assert_eq!(done["lines"][0]["returned_to_warehouse_id"], n.regional);
     assert_eq!(on_hand(&app, a, n.regional, "good").await, 1);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn sending_good_stock_to_repair_is_refused(app: TestApp) {
@@ -361,7 +356,7 @@ async fn sending_good_stock_to_repair_is_refused(app: TestApp) {
     .expect_problem(422, "validation_failed");
     assert_eq!(rows(&app).await, before);
     assert_eq!(on_hand(&app, a, n.depot, "good").await, 5);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn bad_repair_input_writes_nothing(app: TestApp) {
@@ -455,7 +450,7 @@ async fn bad_repair_input_writes_nothing(app: TestApp) {
             .expect(200)["lines"][0]["outcome"],
         "pending"
     );
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn field_returns_arrive_defective(app: TestApp) {
@@ -578,7 +573,7 @@ async fn field_returns_arrive_defective(app: TestApp) {
         .await
         .expect(200);
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn returns_to_vendor_ship_stock_out(app: TestApp) {
@@ -682,7 +677,7 @@ async fn returns_to_vendor_ship_stock_out(app: TestApp) {
         .expect_problem(422, "validation_failed");
     let fields = crate::common::Resp::fields(&p);
     assert!(fields.contains(&"vendor_id".to_owned()) && fields.contains(&"site_id".to_owned()));
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn scrap_is_approved_by_someone_else_with_a_certificate(app: TestApp) {
@@ -804,7 +799,7 @@ async fn scrap_is_approved_by_someone_else_with_a_certificate(app: TestApp) {
     assert_eq!(ok["status"], "approved");
     assert_ne!(ok["certificate_number"], approved["certificate_number"]);
     assert_eq!(on_hand(&app, a, n.depot, "defective").await, 0);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn rejected_and_refused_scrap_requests(app: TestApp) {
@@ -917,7 +912,7 @@ async fn rejected_and_refused_scrap_requests(app: TestApp) {
         .expect(200);
     assert_eq!(late["status"], "requested");
     assert_eq!(late["certificate_number"], Value::Null);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn roles_for_repair_returns_and_scrap(app: TestApp) {
@@ -1004,7 +999,7 @@ async fn roles_for_repair_returns_and_scrap(app: TestApp) {
     app.send(Method::GET, "/api/v1/repair-orders", None, None)
         .await
         .expect_problem(401, "unauthorized");
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 /// Sends `n` POSTs with JSON bodies at once; the statuses and bodies.
@@ -1068,7 +1063,7 @@ async fn concurrent_scrap_approvals_scrap_once(app: TestApp) {
     assert_eq!(ok, 1, "exactly one approval wins");
     assert_eq!(on_hand(&app, a, n.depot, "defective").await, 6);
     assert_eq!(app.count("stock_documents").await, 2, "receipt + one scrap");
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn concurrent_results_close_the_order_once(app: TestApp) {
@@ -1125,7 +1120,7 @@ async fn concurrent_results_close_the_order_once(app: TestApp) {
     assert_eq!(on_hand(&app, n.parts[2], n.depot, "good").await, 2);
     // receipt + send-out + three results
     assert_eq!(app.count("stock_documents").await, 5);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 /// A unit fails in the field, a good one is dispatched, the defective one
@@ -1204,7 +1199,7 @@ async fn a_field_failure_comes_back_repaired(app: TestApp) {
             "repair_return"
         ]
     );
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn a_retried_send_out_posts_once(app: TestApp) {
@@ -1235,5 +1230,5 @@ async fn a_retried_send_out_posts_once(app: TestApp) {
     assert_eq!(answers[0], answers[1]);
     assert_eq!(app.count("repair_orders").await, 1);
     assert_eq!(on_hand(&app, a, n.depot, "defective").await, 1);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }

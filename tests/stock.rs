@@ -48,11 +48,6 @@ async fn level(app: &TestApp, part: i64, warehouse: i64, condition: &str) -> (i6
     }
 }
 
-async fn assert_verified(app: &TestApp) {
-    let report = app.get(Admin, "/api/v1/admin/verify").await.expect(200);
-    assert_eq!(report["ok"], true, "ledger drift: {report}");
-}
-
 async fn receipts_issues_and_levels(app: TestApp) {
     let n = network(&app).await;
     let (a, b) = (n.parts[0], n.parts[1]);
@@ -136,7 +131,7 @@ async fn receipts_issues_and_levels(app: TestApp) {
         .await
         .expect(200);
     assert_eq!(fetched, issued);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn an_issue_short_on_one_line_posts_nothing(app: TestApp) {
@@ -177,7 +172,7 @@ async fn an_issue_short_on_one_line_posts_nothing(app: TestApp) {
     )
     .await
     .expect_problem(409, "insufficient_stock");
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn reservations_hold_release_and_consume(app: TestApp) {
@@ -266,7 +261,7 @@ async fn reservations_hold_release_and_consume(app: TestApp) {
         .await
         .expect(200);
     assert!(active["items"].as_array().unwrap().is_empty());
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn condition_changes_and_reversals(app: TestApp) {
@@ -337,7 +332,7 @@ async fn condition_changes_and_reversals(app: TestApp) {
         .await
         .expect(200);
     assert_eq!(original, receipt);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn bad_documents_write_nothing(app: TestApp) {
@@ -527,7 +522,7 @@ async fn idempotency_keys_make_posts_exactly_once(app: TestApp) {
         (7, 0, 7),
         "each post applied exactly once"
     );
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn concurrent_issues_never_oversell(app: TestApp) {
@@ -569,7 +564,7 @@ async fn concurrent_issues_never_oversell(app: TestApp) {
         on_hand, reserved,
         "what is left is exactly what was reserved"
     );
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn roles_for_stock(app: TestApp) {

@@ -56,11 +56,6 @@ async fn on_hand(app: &TestApp, part: i64, warehouse: i64, condition: &str) -> i
         .map_or(0, |row| row["on_hand"].as_i64().unwrap())
 }
 
-async fn assert_verified(app: &TestApp) {
-    let report = app.get(Admin, "/api/v1/admin/verify").await.expect(200);
-    assert_eq!(report["ok"], true, "ledger drift: {report}");
-}
-
 async fn open(app: &TestApp, body: Value) -> Value {
     app.post(Warehouse, "/api/v1/stocktakes", body)
         .await
@@ -255,7 +250,7 @@ async fn count_review_and_approve(app: TestApp) {
         .await
         .expect_problem(409, "invalid_transition");
     assert_eq!(p["current_state"], "approved");
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn movements_during_the_count_are_not_variance(app: TestApp) {
@@ -335,7 +330,7 @@ async fn movements_during_the_count_are_not_variance(app: TestApp) {
     assert_eq!(moves[0]["to"]["condition"], "quarantined");
     assert_eq!(on_hand(&app, a, n.depot, "good").await, 12);
     assert_eq!(on_hand(&app, a, n.depot, "quarantined").await, 1);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn post_with_key(app: &TestApp, role: Role, path: &str, key: &str) -> (u16, Value, bool) {
@@ -386,7 +381,7 @@ async fn approving_twice_posts_once(app: TestApp) {
         .expect_problem(409, "invalid_transition");
     assert_eq!(p["current_state"], "cancelled");
     assert_eq!(adjustment_documents(&app).await, 1);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn concurrent_approvals_post_once(app: TestApp) {
@@ -432,7 +427,7 @@ async fn concurrent_approvals_post_once(app: TestApp) {
     assert_eq!(adjustment_documents(&app).await, 1);
     assert_eq!(on_hand(&app, a, n.depot, "good").await, 7);
     assert_eq!(on_hand(&app, b, n.depot, "good").await, 13);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn concurrent_opens_never_overlap(app: TestApp) {
@@ -469,7 +464,7 @@ async fn concurrent_opens_never_overlap(app: TestApp) {
     assert_eq!(opened, 1, "one open count per part and warehouse");
     assert_eq!(app.count("stocktakes").await, 1);
     assert_eq!(app.count("stocktake_lines").await, 1);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn a_write_off_whose_stock_left_fails_whole(app: TestApp) {
@@ -521,7 +516,7 @@ async fn a_write_off_whose_stock_left_fails_whole(app: TestApp) {
         .expect(200);
     assert_eq!(on_hand(&app, a, n.depot, "good").await, 6);
     assert_eq!(on_hand(&app, b, n.depot, "good").await, 0);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn roles_for_stocktakes(app: TestApp) {
@@ -568,7 +563,7 @@ async fn roles_for_stocktakes(app: TestApp) {
         .await
         .expect(200);
     assert_eq!(on_hand(&app, a, n.depot, "good").await, 1);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn bad_input_writes_nothing(app: TestApp) {
@@ -768,7 +763,7 @@ async fn bad_input_writes_nothing(app: TestApp) {
             .await
             .expect_problem(422, "validation_failed");
     }
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn accuracy_per_warehouse(app: TestApp) {
@@ -896,5 +891,5 @@ async fn accuracy_per_warehouse(app: TestApp) {
     app.get(Planner, "/api/v1/stocktakes/accuracy?from=yesterday")
         .await
         .expect_problem(422, "validation_failed");
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }

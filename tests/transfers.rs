@@ -57,11 +57,6 @@ async fn on_hand(app: &TestApp, part: i64, warehouse: i64, condition: &str) -> i
         .map_or(0, |row| row["on_hand"].as_i64().unwrap())
 }
 
-async fn assert_verified(app: &TestApp) {
-    let report = app.get(Admin, "/api/v1/admin/verify").await.expect(200);
-    assert_eq!(report["ok"], true, "ledger drift: {report}");
-}
-
 async fn create(app: &TestApp, from: i64, to: i64, lines: Value) -> i64 {
     app.post(
         Warehouse,
@@ -366,7 +361,7 @@ async fn walk_the_state_machine_with_partial_receipts(app: TestApp) {
         .await
         .expect(200);
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn cancel_only_a_draft(app: TestApp) {
@@ -414,7 +409,7 @@ async fn cancel_only_a_draft(app: TestApp) {
     app.post_empty(Warehouse, "/api/v1/transfers/999999/cancel")
         .await
         .expect_problem(404, "not_found");
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn ship_refused_on_insufficient_stock_writes_nothing(app: TestApp) {
@@ -464,7 +459,7 @@ async fn ship_refused_on_insufficient_stock_writes_nothing(app: TestApp) {
     ship(&app, id).await;
     assert_eq!(on_hand(&app, a, n.depot, "good").await, 0);
     assert_eq!(on_hand(&app, b, n.depot, "good").await, 5);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn ship_without_a_lane(app: TestApp) {
@@ -501,7 +496,7 @@ async fn ship_without_a_lane(app: TestApp) {
         time(&t["shipment"]["estimated_arrival_at"]).timestamp(),
         time(&json!(eta)).timestamp()
     );
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn in_transit_per_transfer_and_per_lane(app: TestApp) {
@@ -606,7 +601,7 @@ async fn in_transit_per_transfer_and_per_lane(app: TestApp) {
     assert_eq!(r["lanes"], json!([]));
     assert_eq!(r["transfers"], json!([]));
     assert_eq!(on_hand(&app, a, n.depot, "good").await, 20 - 4 - 3 + 2);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn shipment_proof_of_delivery_and_customs(app: TestApp) {
@@ -749,7 +744,7 @@ async fn shipment_proof_of_delivery_and_customs(app: TestApp) {
     app.get(Engineer, "/api/v1/shipments/999999")
         .await
         .expect_problem(404, "not_found");
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn shipping_twice_with_one_key_posts_once(app: TestApp) {
@@ -787,7 +782,7 @@ async fn shipping_twice_with_one_key_posts_once(app: TestApp) {
     assert_eq!(b1, b2);
     assert_eq!(app.count("shipments").await, 1);
     assert_eq!(on_hand(&app, a, n.depot, "good").await, 1);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn roles_for_transfers(app: TestApp) {
@@ -857,7 +852,7 @@ async fn roles_for_transfers(app: TestApp) {
         .await
         .expect_problem(401, "unauthorized");
     assert_eq!(app.count("transfers").await, 1);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn bad_input_writes_nothing(app: TestApp) {
@@ -927,7 +922,7 @@ async fn bad_input_writes_nothing(app: TestApp) {
     app.get(Engineer, "/api/v1/transfers/999999")
         .await
         .expect_problem(404, "not_found");
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn concurrent_ships_and_receipts_count_once(app: TestApp) {
@@ -1000,7 +995,7 @@ async fn concurrent_ships_and_receipts_count_once(app: TestApp) {
     assert_eq!(t["status"], "received");
     assert_eq!(line(&t, a)["received_good"], 4);
     assert_eq!(on_hand(&app, a, n.regional, "good").await, 4);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }
 
 async fn flow_documents_are_not_reversed_directly(app: TestApp) {
@@ -1037,5 +1032,5 @@ async fn flow_documents_are_not_reversed_directly(app: TestApp) {
     .await
     .expect(200);
     assert_eq!(on_hand(&app, a, n.regional, "good").await, 3);
-    assert_verified(&app).await;
+    app.assert_verified().await;
 }

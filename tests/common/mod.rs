@@ -313,6 +313,15 @@ impl TestApp {
             .await
     }
 
+    /// Asserts that `verify` proves every balance from the ledger.
+    pub async fn assert_verified(&self) {
+        let report = self
+            .get(Role::Admin, "/api/v1/admin/verify")
+            .await
+            .expect(200);
+        assert_eq!(report["ok"], true, "ledger drift: {report}");
+    }
+
     /// The number of rows in `table`, to prove a refused request changed nothing.
     pub async fn count(&self, table: &str) -> i64 {
         let row = self
