@@ -6,6 +6,7 @@ mod auth;
 mod crash;
 mod forecast;
 mod forecast_runs;
+mod kpis;
 mod ledger_model;
 mod network;
 mod parts;

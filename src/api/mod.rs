@@ -5,6 +5,7 @@ pub mod docs;
 pub mod extract;
 pub mod forecasts;
 pub mod idempotent;
+pub mod kpis;
 pub mod network;
 pub mod parts;
 pub mod purchasing;
@@ -56,6 +57,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(scrap::router())
         .merge(transfers::router())
         .merge(purchasing::router())
+        .merge(kpis::router())
 }
 
 /// The OpenAPI document of the whole API.
