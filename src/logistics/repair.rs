@@ -211,7 +211,10 @@ pub struct RepairOrder {
     pub lines: Vec<RepairLine>,
 }
 
-pub(crate) fn line_from_row(l: repair_line::Model, sent_at: DateTime<Utc>) -> AppResult<RepairLine> {
+pub(crate) fn line_from_row(
+    l: repair_line::Model,
+    sent_at: DateTime<Utc>,
+) -> AppResult<RepairLine> {
     let turnaround = l.returned_at.map(|r| r - sent_at);
     Ok(RepairLine {
         outcome: RepairOutcome::from_db(&l.outcome)?,
