@@ -3,24 +3,14 @@
 //! then every KPI checked exactly, per warehouse too, and bad windows
 //! refused, on both backends.
 use chrono::{Duration, SecondsFormat, Utc};
-use serde_json::{Value, json};
+use serde_json::json;
 use spares::auth::Role::*;
 
 use crate::both_backends;
-use crate::common::fixtures::{Network, network};
+use crate::common::fixtures::{Network, network, receive};
 use crate::common::{Resp, TestApp};
 
 both_backends!(kpis_over_a_small_history, bad_kpi_windows_are_refused);
-
-async fn receive(app: &TestApp, n: &Network, lines: Value) {
-    app.post(
-        Warehouse,
-        "/api/v1/stock/receipts",
-        json!({"warehouse_id": n.depot, "source": "supplier", "source_id": n.supplier, "lines": lines}),
-    )
-    .await
-    .expect(201);
-}
 
 /// Ships a transfer of `qty` of `part` from the depot to the regional
 /// warehouse and delivers it; returns the shipment.
@@ -133,6 +123,7 @@ async fn kpis_over_a_small_history(app: TestApp) {
     receive(
         &app,
         &n,
+        n.depot,
         json!([
             {"part_id": a, "quantity": 10},
             {"part_id": b, "quantity": 2, "condition": "defective"},

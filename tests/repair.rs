@@ -9,7 +9,7 @@ use spares::auth::Role::{self, *};
 
 use crate::both_backends;
 use crate::common::TestApp;
-use crate::common::fixtures::{Network, network};
+use crate::common::fixtures::{network, receive};
 
 both_backends!(
     repaired_units_come_back_good_and_beyond_repair_go_to_scrap,
@@ -26,16 +26,6 @@ both_backends!(
     a_field_failure_comes_back_repaired,
     a_retried_send_out_posts_once,
 );
-
-async fn receive(app: &TestApp, n: &Network, warehouse: i64, lines: Value) {
-    app.post(
-        Warehouse,
-        "/api/v1/stock/receipts",
-        json!({"warehouse_id": warehouse, "source": "supplier", "source_id": n.supplier, "lines": lines}),
-    )
-    .await
-    .expect(201);
-}
 
 async fn on_hand(app: &TestApp, part: i64, warehouse: i64, condition: &str) -> i64 {
     let page = app

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use spares::auth::Role::*;
 
 use crate::both_backends;
-use crate::common::fixtures::{Network, network};
+use crate::common::fixtures::{network, receive};
 use crate::common::{Resp, TestApp};
 
 both_backends!(
@@ -21,16 +21,6 @@ both_backends!(
     roles_for_stock,
     verify_cli_finds_drift,
 );
-
-async fn receive(app: &TestApp, n: &Network, warehouse: i64, lines: Value) -> Value {
-    app.post(
-        Warehouse,
-        "/api/v1/stock/receipts",
-        json!({"warehouse_id": warehouse, "source": "supplier", "source_id": n.supplier, "reference": "PO-1", "lines": lines}),
-    )
-    .await
-    .expect(201)
-}
 
 /// (on_hand, reserved, available) of a part in a warehouse and condition.
 async fn level(app: &TestApp, part: i64, warehouse: i64, condition: &str) -> (i64, i64, i64) {

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use spares::auth::Role::{self, *};
 
 use crate::both_backends;
-use crate::common::fixtures::{Network, network};
+use crate::common::fixtures::{network, receive};
 use crate::common::{Resp, TestApp};
 
 both_backends!(
@@ -22,16 +22,6 @@ both_backends!(
     bad_input_writes_nothing,
     accuracy_per_warehouse,
 );
-
-async fn receive(app: &TestApp, n: &Network, warehouse: i64, lines: Value) {
-    app.post(
-        Warehouse,
-        "/api/v1/stock/receipts",
-        json!({"warehouse_id": warehouse, "source": "supplier", "source_id": n.supplier, "lines": lines}),
-    )
-    .await
-    .expect(201);
-}
 
 async fn issue(app: &TestApp, warehouse: i64, part: i64, quantity: i64) {
     app.post(

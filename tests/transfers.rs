@@ -9,7 +9,7 @@ use spares::auth::Role::*;
 
 use crate::both_backends;
 use crate::common::TestApp;
-use crate::common::fixtures::{Network, network};
+use crate::common::fixtures::{network, receive as stock_in};
 
 both_backends!(
     walk_the_state_machine_with_partial_receipts,
@@ -24,16 +24,6 @@ both_backends!(
     roles_for_transfers,
     bad_input_writes_nothing,
 );
-
-async fn stock_in(app: &TestApp, n: &Network, warehouse: i64, lines: Value) {
-    app.post(
-        Warehouse,
-        "/api/v1/stock/receipts",
-        json!({"warehouse_id": warehouse, "source": "supplier", "source_id": n.supplier, "lines": lines}),
-    )
-    .await
-    .expect(201);
-}
 
 async fn lane(app: &TestApp, from: i64, to: i64, hours: f64) {
     app.post(

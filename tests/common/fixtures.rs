@@ -74,3 +74,19 @@ pub async fn network(app: &TestApp) -> Network {
         parts,
     }
 }
+
+/// Receives `lines` into `warehouse` from the network's supplier.
+pub async fn receive(
+    app: &TestApp,
+    n: &Network,
+    warehouse: i64,
+    lines: serde_json::Value,
+) -> serde_json::Value {
+    app.post(
+        spares::auth::Role::Warehouse,
+        "/api/v1/stock/receipts",
+        json!({"warehouse_id": warehouse, "source": "supplier", "source_id": n.supplier, "reference": "PO-1", "lines": lines}),
+    )
+    .await
+    .expect(201)
+}
