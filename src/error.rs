@@ -69,6 +69,13 @@ pub enum AppError {
         requested: i64,
         available: i64,
     },
+    /// A movement names a serial that is known but somewhere else.
+    #[error("{detail}")]
+    SerialElsewhere { serial: String, detail: String },
+    /// A movement out of a place the ledger tracks names a serial it has
+    /// never seen.
+    #[error("serial `{serial}` of part {part_id} is unknown")]
+    UnknownSerial { serial: String, part_id: i64 },
     #[error("cannot {action} a {what} that is {current}; allowed next: {}", if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") })]
     InvalidTransition {
         what: &'static str,
@@ -111,9 +118,12 @@ impl AppError {
             Self::AlreadyExists { .. }
             | Self::Conflict(_)
             | Self::InsufficientStock { .. }
+            | Self::SerialElsewhere { .. }
             | Self::InvalidTransition { .. }
             | Self::IdempotencyInProgress => StatusCode::CONFLICT,
-            Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::IdempotencyKeyReused | Self::UnknownSerial { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Self::Unavailable(_) | Self::Contention(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -136,6 +146,8 @@ impl AppError {
             Self::AlreadyExists { .. } => "already_exists",
             Self::Conflict(_) => "conflict",
             Self::InsufficientStock { .. } => "insufficient_stock",
+            Self::SerialElsewhere { .. } => "serial_elsewhere",
+            Self::UnknownSerial { .. } => "unknown_serial",
             Self::InvalidTransition { .. } => "invalid_transition",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::IdempotencyInProgress => "idempotency_in_progress",
@@ -160,6 +172,8 @@ impl AppError {
             Self::AlreadyExists { .. } => "Already exists",
             Self::Conflict(_) => "Conflict",
             Self::InsufficientStock { .. } => "Insufficient stock",
+            Self::SerialElsewhere { .. } => "Serial is elsewhere",
+            Self::UnknownSerial { .. } => "Unknown serial",
             Self::InvalidTransition { .. } => "Invalid transition",
             Self::IdempotencyKeyReused => "Idempotency key reused",
             Self::IdempotencyInProgress => "Idempotent request in progress",

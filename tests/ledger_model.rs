@@ -169,6 +169,7 @@ async fn run_sequence(app: &TestApp, actor: i64, ops: Vec<Op>) -> Result<(), Str
                         part_id: k.0,
                         quantity: qty,
                         condition: k.2,
+                        serials: Vec::new(),
                     }],
                 };
                 let r = db::write(&app.db, |tx| {
@@ -196,6 +197,7 @@ async fn run_sequence(app: &TestApp, actor: i64, ops: Vec<Op>) -> Result<(), Str
                         part_id: k.0,
                         quantity: qty,
                         condition: k.2,
+                        serials: Vec::new(),
                     }],
                 };
                 let r = db::write(&app.db, |tx| {
@@ -255,6 +257,7 @@ async fn run_sequence(app: &TestApp, actor: i64, ops: Vec<Op>) -> Result<(), Str
                         site_id: None,
                         reason: String::new(),
                         reference: String::new(),
+                        serials: Vec::new(),
                     };
                     db::write(&app.db, |tx| {
                         Box::pin(reservations::consume(tx, actor, id, req.clone()))
@@ -299,6 +302,7 @@ async fn run_sequence(app: &TestApp, actor: i64, ops: Vec<Op>) -> Result<(), Str
                         quantity: qty,
                         from_condition: from_k.2,
                         to_condition: to_k.2,
+                        serials: Vec::new(),
                     }],
                 };
                 let r = db::write(&app.db, |tx| {

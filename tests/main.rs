@@ -13,6 +13,7 @@ mod parts;
 mod policy;
 mod purchasing;
 mod repair;
+mod serials;
 mod sites;
 mod stock;
 mod stocktake;

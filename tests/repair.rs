@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use spares::auth::Role::{self, *};
 
 use crate::both_backends;
-use crate::common::TestApp;
 use crate::common::fixtures::{network, receive};
+use crate::common::{TestApp, race};
 
 both_backends!(
     repaired_units_come_back_good_and_beyond_repair_go_to_scrap,
@@ -990,31 +990,6 @@ async fn roles_for_repair_returns_and_scrap(app: TestApp) {
         .await
         .expect_problem(401, "unauthorized");
     app.assert_verified().await;
-}
-
-/// Sends `n` POSTs with JSON bodies at once; the statuses and bodies.
-async fn race(app: &TestApp, calls: Vec<(String, String, Value)>) -> Vec<(u16, Value)> {
-    let mut tasks = Vec::new();
-    for (path, token, body) in calls {
-        let client = app.client.clone();
-        let url = format!("{}{}", app.base, path);
-        tasks.push(tokio::spawn(async move {
-            let r = client
-                .post(url)
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            let status = r.status().as_u16();
-            (status, r.json::<Value>().await.unwrap_or(Value::Null))
-        }));
-    }
-    let mut out = Vec::new();
-    for t in tasks {
-        out.push(t.await.unwrap());
-    }
-    out
 }
 
 async fn concurrent_scrap_approvals_scrap_once(app: TestApp) {

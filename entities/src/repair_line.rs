@@ -23,6 +23,8 @@ pub struct Model {
     pub returned_to_warehouse_id: Option<i64>,
     pub result_document_id: Option<i64>,
     pub recorded_by: Option<i64>,
+    /// The unit of a serialized part: such lines hold one unit each.
+    pub serial: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

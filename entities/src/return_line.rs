@@ -10,6 +10,8 @@ pub struct Model {
     pub part_id: i64,
     pub quantity: i32,
     pub condition: String,
+    /// The serials of a serialized part, a JSON array of strings.
+    pub serials: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -25,6 +25,13 @@ pub struct Model {
     pub shipped_at: Option<DateTimeUtc>,
     pub received_at: Option<DateTimeUtc>,
     pub cancelled_at: Option<DateTimeUtc>,
+    /// The shipment carrying the return (absent for rows made before shipments carried returns).
+    pub shipment_id: Option<i64>,
+    /// The carrying shipment's mode, `local` or `international`.
+    pub shipment_mode: String,
+    /// Its logistics cost, a decimal string.
+    pub shipment_cost: String,
+    pub shipment_currency: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

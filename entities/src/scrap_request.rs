@@ -25,6 +25,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub certificate_number: Option<String>,
     pub document_id: Option<i64>,
+    /// The serials of a serialized part, a JSON array of strings.
+    pub serials: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

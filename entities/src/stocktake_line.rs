@@ -16,6 +16,8 @@ pub struct Model {
     pub system_qty_at_count: Option<i32>,
     pub counted_by: Option<i64>,
     pub counted_at: Option<DateTimeUtc>,
+    /// The units found of a serialized part, a JSON array of strings.
+    pub counted_serials: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,6 +19,8 @@ pub struct Model {
     pub short: i32,
     /// Received beyond what was shipped, booked as good.
     pub excess: i32,
+    /// The units to ship of a serialized part, a JSON array of strings.
+    pub serials: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,7 @@ pub mod purchasing;
 pub mod repair;
 pub mod returns;
 pub mod scrap;
+pub mod serials;
 pub mod sites;
 pub mod stock;
 pub mod stocktake;
@@ -54,6 +55,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(vendors::router())
         .merge(repair::router())
         .merge(returns::router())
+        .merge(serials::router())
         .merge(scrap::router())
         .merge(transfers::router())
         .merge(purchasing::router())

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::ledger::{self, Document, NewDocument, NewMovement};
-use super::{active_parts, active_warehouse};
+use super::{active_parts, active_warehouse, serials};
 use crate::domain::Validator;
 use crate::domain::stock::{
     Condition, DocumentType, Location, LocationKind, MAX_LINE_QUANTITY, MAX_LINES, MovementType,
@@ -42,6 +42,9 @@ pub struct StockLine {
     /// `good` unless said.
     #[serde(default = "default_good")]
     pub condition: Condition,
+    /// For a serialized part: one serial per unit.
+    #[serde(default)]
+    pub serials: Vec<String>,
 }
 
 /// Body of `POST /api/v1/stock/receipts`.
@@ -95,6 +98,9 @@ pub struct ConditionLine {
     pub quantity: i32,
     pub from_condition: Condition,
     pub to_condition: Condition,
+    /// For a serialized part: one serial per unit.
+    #[serde(default)]
+    pub serials: Vec<String>,
 }
 
 /// Body of `POST /api/v1/stock/condition-changes`.
@@ -171,7 +177,13 @@ pub async fn receive(
     v.finish()?;
     active_warehouse(db, req.warehouse_id, "warehouse_id").await?;
     let part_ids: Vec<i64> = req.lines.iter().map(|l| l.part_id).collect();
-    active_parts(db, &part_ids).await?;
+    let parts = active_parts(db, &part_ids).await?;
+    serials::check_request(
+        &parts,
+        req.lines
+            .iter()
+            .map(|l| (l.part_id, l.quantity, l.serials.as_slice())),
+    )?;
     let (from_kind, counterparty) = match req.source {
         ReceiptSource::Supplier => {
             vendor_exists(db, req.source_id, "source_id").await?;
@@ -205,6 +217,7 @@ pub async fn receive(
             movement_type: MovementType::Receipt,
             from_reserved: false,
             reverses_movement_id: None,
+            serials: l.serials.clone(),
         })
         .collect();
     ledger::post(
@@ -259,7 +272,13 @@ pub async fn issue(
     v.finish()?;
     active_warehouse(db, req.warehouse_id, "warehouse_id").await?;
     let part_ids: Vec<i64> = req.lines.iter().map(|l| l.part_id).collect();
-    active_parts(db, &part_ids).await?;
+    let parts = active_parts(db, &part_ids).await?;
+    serials::check_request(
+        &parts,
+        req.lines
+            .iter()
+            .map(|l| (l.part_id, l.quantity, l.serials.as_slice())),
+    )?;
     let (to, counterparty, counterparty_id) =
         issue_destination(db, req.destination, req.site_id).await?;
     let moves = req
@@ -275,6 +294,7 @@ pub async fn issue(
             movement_type: MovementType::Issue,
             from_reserved: false,
             reverses_movement_id: None,
+            serials: l.serials.clone(),
         })
         .collect();
     ledger::post(
@@ -312,7 +332,13 @@ pub async fn change_condition(
     v.finish()?;
     active_warehouse(db, req.warehouse_id, "warehouse_id").await?;
     let part_ids: Vec<i64> = req.lines.iter().map(|l| l.part_id).collect();
-    active_parts(db, &part_ids).await?;
+    let parts = active_parts(db, &part_ids).await?;
+    serials::check_request(
+        &parts,
+        req.lines
+            .iter()
+            .map(|l| (l.part_id, l.quantity, l.serials.as_slice())),
+    )?;
     let here = Location::warehouse(req.warehouse_id);
     let moves = req
         .lines
@@ -327,6 +353,7 @@ pub async fn change_condition(
             movement_type: MovementType::ConditionChange,
             from_reserved: false,
             reverses_movement_id: None,
+            serials: l.serials.clone(),
         })
         .collect();
     ledger::post(
@@ -407,6 +434,7 @@ pub async fn reverse(
             movement_type: MovementType::Reversal,
             from_reserved: false,
             reverses_movement_id: Some(m.id),
+            serials: m.serials.clone(),
         })
         .collect();
     ledger::post(

@@ -12,6 +12,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::balances::{self, BalanceKey};
+use super::serials;
 use crate::domain::stock::{Condition, DocumentType, Location, LocationKind, MovementType};
 use crate::error::AppResult;
 
@@ -42,6 +43,9 @@ pub struct NewMovement {
     /// reservation) rather than from available stock.
     pub from_reserved: bool,
     pub reverses_movement_id: Option<i64>,
+    /// The units carried, one serial each, for a serialized part (see
+    /// [`super::serials`]); empty for any other part.
+    pub serials: Vec<String>,
 }
 
 /// One side of a movement as shown by the API.
@@ -65,6 +69,9 @@ pub struct Movement {
     pub actor_id: i64,
     pub reverses_movement_id: Option<i64>,
     pub created_at: chrono::DateTime<Utc>,
+    /// The units carried, for a serialized part.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub serials: Vec<String>,
 }
 
 impl Movement {
@@ -88,6 +95,7 @@ impl Movement {
             actor_id: m.actor_id,
             reverses_movement_id: m.reverses_movement_id,
             created_at: m.created_at,
+            serials: Vec::new(),
         })
     }
 }
@@ -118,18 +126,27 @@ pub async fn load(db: &impl ConnectionTrait, id: i64) -> AppResult<Option<Docume
         .order_by_asc(stock_movement::Column::Id)
         .all(db)
         .await?;
-    document_from_rows(doc, movements).map(Some)
+    let ids: Vec<i64> = movements.iter().map(|m| m.id).collect();
+    let carried = serials::of_movements(db, &ids).await?;
+    document_from_rows(doc, movements, carried).map(Some)
 }
 
 /// A document as the API shows it, from its row and its movement rows.
 fn document_from_rows(
     doc: stock_document::Model,
     mut movements: Vec<stock_movement::Model>,
+    mut carried: std::collections::HashMap<i64, Vec<String>>,
 ) -> AppResult<Document> {
     movements.sort_by_key(|m| m.id);
     let movements = movements
         .into_iter()
-        .map(Movement::from_row)
+        .map(|m| {
+            let units = carried.remove(&m.id).unwrap_or_default();
+            Movement::from_row(m).map(|mut m| {
+                m.serials = units;
+                m
+            })
+        })
         .collect::<AppResult<Vec<_>>>()?;
     Ok(Document {
         id: doc.id,
@@ -166,6 +183,11 @@ pub async fn post(
     doc: NewDocument,
     moves: Vec<NewMovement>,
 ) -> AppResult<Document> {
+    let checks: Vec<(i64, i32, &[String])> = moves
+        .iter()
+        .map(|m| (m.part_id, m.quantity, m.serials.as_slice()))
+        .collect();
+    serials::check_movements(db, &checks).await?;
     let now = Utc::now();
     let document = stock_document::ActiveModel {
         doc_type: Set(doc.doc_type.as_str().to_owned()),
@@ -221,6 +243,7 @@ pub async fn post(
         }
     }
 
+    let carried: Vec<Vec<String>> = moves.iter().map(|m| m.serials.clone()).collect();
     let rows = moves.into_iter().map(|m| stock_movement::ActiveModel {
         document_id: Set(document.id),
         part_id: Set(m.part_id),
@@ -240,8 +263,19 @@ pub async fn post(
     // RETURNING gives the rows as stored (ids, timestamps at the database's
     // precision), so the answer equals what a later read returns without
     // reading the document back.
-    let movements = stock_movement::Entity::insert_many(rows)
+    let mut movements = stock_movement::Entity::insert_many(rows)
         .exec_with_returning(db)
         .await?;
-    document_from_rows(document, movements)
+    // One INSERT numbers its rows in the order given.
+    movements.sort_by_key(|m| m.id);
+    let mut by_movement = std::collections::HashMap::new();
+    for (row, units) in movements.iter().zip(carried) {
+        if !units.is_empty() {
+            serials::carry(db, row, &units).await?;
+            let mut units = units;
+            units.sort();
+            by_movement.insert(row.id, units);
+        }
+    }
+    document_from_rows(document, movements, by_movement)
 }

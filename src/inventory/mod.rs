@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod ledger;
 pub mod queries;
 pub mod reservations;
+pub mod serials;
 pub mod stocktake;
 pub mod verify;
 
@@ -19,6 +20,8 @@ use entities::{part, warehouse};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::error::{AppError, AppResult};
+
+pub(crate) use stocktake::parts_by_id;
 
 /// Loads an active warehouse, or a 422 naming `field`.
 pub async fn active_warehouse(

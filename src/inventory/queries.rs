@@ -155,7 +155,14 @@ pub async fn movements(db: &impl ConnectionTrait, f: MovementFilter) -> AppResul
                 .add(M::ToKind.eq(wh).and(M::ToId.eq(w))),
         );
     }
-    page.fetch(db, q, M::Id, |m| m.id)
-        .await?
-        .map(Movement::from_row)
+    let rows = page.fetch(db, q, M::Id, |m| m.id).await?;
+    let ids: Vec<i64> = rows.items.iter().map(|m| m.id).collect();
+    let mut carried = super::serials::of_movements(db, &ids).await?;
+    rows.map(|m| {
+        let units = carried.remove(&m.id).unwrap_or_default();
+        Movement::from_row(m).map(|mut m| {
+            m.serials = units;
+            m
+        })
+    })
 }

@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::balances::{self, BalanceKey};
 use super::documents::{IssueDestination, issue_destination};
 use super::ledger::{self, Document, NewDocument, NewMovement};
-use super::{active_parts, active_warehouse};
+use super::{active_parts, active_warehouse, serials};
 use crate::domain::Validator;
 use crate::domain::stock::{Condition, DocumentType, Location, MAX_LINE_QUANTITY, MovementType};
 use crate::domain::validate::{MAX_NAME, MAX_TEXT};
@@ -56,6 +56,9 @@ pub struct ConsumeRequest {
     #[serde(default)]
     #[schema(max_length = 200)]
     pub reference: String,
+    /// For a serialized part: the units picked, one serial per unit.
+    #[serde(default)]
+    pub serials: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -242,6 +245,8 @@ pub async fn consume(
     }
     let (to, counterparty, counterparty_id) =
         issue_destination(db, req.destination, req.site_id).await?;
+    let parts = active_parts(db, &[r.part_id]).await?;
+    serials::check_request(&parts, [(r.part_id, r.quantity, req.serials.as_slice())])?;
     let reference = if req.reference.is_empty() {
         r.reference.clone()
     } else {
@@ -269,6 +274,7 @@ pub async fn consume(
             movement_type: MovementType::Issue,
             from_reserved: true,
             reverses_movement_id: None,
+            serials: req.serials,
         }],
     )
     .await?;

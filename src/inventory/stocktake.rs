@@ -26,7 +26,7 @@
 //! Opening locks the warehouse row (`FOR NO KEY UPDATE`, which does not
 //! block the foreign-key checks of postings) so two overlapping opens of one
 //! warehouse cannot both pass the overlap check.
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use entities::stocktake::{self, Column as S};
@@ -41,8 +41,8 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::active_warehouse;
 use super::ledger::{self, NewDocument, NewMovement};
+use super::{active_warehouse, serials};
 use crate::domain::stock::{
     Condition, DocumentType, Location, LocationKind, MAX_LINE_QUANTITY, MAX_LINES, MovementType,
 };
@@ -116,6 +116,9 @@ pub struct CountLine {
     /// Whole units found, 0 to 1,000,000.
     #[schema(minimum = 0, maximum = 1000000)]
     pub counted_qty: i32,
+    /// For a serialized part: the serial of every unit found.
+    #[serde(default)]
+    pub serials: Vec<String>,
 }
 
 /// Body of `POST /api/v1/stocktakes/{id}/counts`.
@@ -278,7 +281,7 @@ impl Tally {
     }
 }
 
-async fn parts_by_id(
+pub(crate) async fn parts_by_id(
     db: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = i64>,
 ) -> AppResult<HashMap<i64, part::Model>> {
@@ -612,6 +615,18 @@ pub async fn count(
         .map(|l| Ok(((l.part_id, Condition::from_db(&l.condition)?), l)))
         .collect::<AppResult<_>>()?;
     let in_count: HashSet<i64> = existing.keys().map(|k| k.0).collect();
+    let counted_parts = parts_by_id(db, req.lines.iter().map(|l| l.part_id)).await?;
+    for (i, l) in req.lines.iter().enumerate() {
+        if let Some(part) = counted_parts.get(&l.part_id) {
+            serials::check_line(
+                &mut v,
+                &format!("lines[{i}]"),
+                part,
+                l.counted_qty,
+                &l.serials,
+            );
+        }
+    }
     for (i, l) in req.lines.iter().enumerate() {
         v.check(
             in_count.contains(&l.part_id),
@@ -646,6 +661,7 @@ pub async fn count(
                     system_qty_at_count: Set(Some(system)),
                     counted_by: Set(Some(actor_id)),
                     counted_at: Set(Some(now)),
+                    counted_serials: Set(serials::encode(&l.serials)),
                     ..Default::default()
                 }
                 .update(db)
@@ -661,6 +677,7 @@ pub async fn count(
                     system_qty_at_count: Set(Some(system)),
                     counted_by: Set(Some(actor_id)),
                     counted_at: Set(Some(now)),
+                    counted_serials: Set(serials::encode(&l.serials)),
                     ..Default::default()
                 }
                 .insert(db)
@@ -680,6 +697,10 @@ pub async fn approve(db: &impl ConnectionTrait, actor_id: i64, id: i64) -> AppRe
     transition(db, id, StocktakeStatus::Approved, "approve", Some(actor_id)).await?;
     let rows = line_rows(db, id).await?;
     let parts = parts_by_id(db, rows.iter().map(|l| l.part_id)).await?;
+    let counted_serials: HashMap<i64, Vec<String>> = rows
+        .iter()
+        .map(|l| Ok((l.id, serials::decode(&l.counted_serials)?)))
+        .collect::<AppResult<_>>()?;
     let lines = review_lines(rows, &parts)?;
     let mut v = Validator::new();
     for (i, l) in lines.iter().enumerate() {
@@ -696,18 +717,32 @@ pub async fn approve(db: &impl ConnectionTrait, actor_id: i64, id: i64) -> AppRe
 
     let here = Location::warehouse(s.warehouse_id);
     let adjustment = Location::virtual_(LocationKind::Adjustment, None);
-    let moves: Vec<NewMovement> = lines
+    let mut moves: Vec<NewMovement> = Vec::new();
+    // A serialized part is adjusted by its units: those recorded here but
+    // not found go out, those found but not recorded here come in.
+    for l in lines
         .iter()
-        .filter_map(|l| {
-            let variance = l.variance_qty?;
-            let (from, to) = match variance {
-                0 => return None,
-                v if v > 0 => (adjustment, here),
-                _ => (here, adjustment),
-            };
-            Some(NewMovement {
+        .filter(|l| parts.get(&l.part_id).is_some_and(|p| p.serialized))
+    {
+        let found: BTreeSet<String> = counted_serials
+            .get(&l.id)
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        let recorded: BTreeSet<String> = serials::at(db, l.part_id, here, l.condition)
+            .await?
+            .into_iter()
+            .collect();
+        let missing: Vec<String> = recorded.difference(&found).cloned().collect();
+        let extra: Vec<String> = found.difference(&recorded).cloned().collect();
+        for (units, from, to) in [(missing, here, adjustment), (extra, adjustment, here)] {
+            if units.is_empty() {
+                continue;
+            }
+            moves.push(NewMovement {
                 part_id: l.part_id,
-                quantity: variance.abs(),
+                quantity: units.len() as i32,
                 from,
                 from_condition: l.condition,
                 to,
@@ -715,9 +750,35 @@ pub async fn approve(db: &impl ConnectionTrait, actor_id: i64, id: i64) -> AppRe
                 movement_type: MovementType::StocktakeAdjustment,
                 from_reserved: false,
                 reverses_movement_id: None,
-            })
-        })
-        .collect();
+                serials: units,
+            });
+        }
+    }
+    moves.extend(
+        lines
+            .iter()
+            .filter(|l| !parts.get(&l.part_id).is_some_and(|p| p.serialized))
+            .filter_map(|l| {
+                let variance = l.variance_qty?;
+                let (from, to) = match variance {
+                    0 => return None,
+                    v if v > 0 => (adjustment, here),
+                    _ => (here, adjustment),
+                };
+                Some(NewMovement {
+                    part_id: l.part_id,
+                    quantity: variance.abs(),
+                    from,
+                    from_condition: l.condition,
+                    to,
+                    to_condition: l.condition,
+                    movement_type: MovementType::StocktakeAdjustment,
+                    from_reserved: false,
+                    reverses_movement_id: None,
+                    serials: Vec::new(),
+                })
+            }),
+    );
     if !moves.is_empty() {
         let doc = ledger::post(
             db,

@@ -151,6 +151,9 @@ pub struct PurchaseReceiveLine {
     /// `good` unless said (e.g. `quarantined` for units to inspect).
     #[serde(default = "good")]
     pub condition: Condition,
+    /// For a serialized part: one serial per unit received.
+    #[serde(default)]
+    pub serials: Vec<String>,
 }
 
 /// Body of `POST /api/v1/purchase-orders/{id}/receive`.
@@ -510,6 +513,14 @@ pub async fn receive(
         }
     }
     v.finish()?;
+    let part_ids: Vec<i64> = req.lines.iter().map(|l| l.part_id).collect();
+    let parts = crate::inventory::active_parts(db, &part_ids).await?;
+    crate::inventory::serials::check_request(
+        &parts,
+        req.lines
+            .iter()
+            .map(|l| (l.part_id, l.quantity, l.serials.as_slice())),
+    )?;
 
     for (i, l) in req.lines.iter().enumerate() {
         let Some(line) = lines.get(&l.part_id) else {
@@ -548,6 +559,7 @@ pub async fn receive(
             movement_type: MovementType::PurchaseReceipt,
             from_reserved: false,
             reverses_movement_id: None,
+            serials: l.serials.clone(),
         })
         .collect();
     let reference = if req.reference.is_empty() {

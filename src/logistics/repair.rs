@@ -48,7 +48,7 @@ use crate::domain::validate::{MAX_NAME, MAX_TEXT};
 use crate::domain::{Money, Validator, VendorKind};
 use crate::error::{AppError, AppResult};
 use crate::inventory::ledger::{self, NewDocument, NewMovement};
-use crate::inventory::{active_parts, active_warehouse};
+use crate::inventory::{active_parts, active_warehouse, serials};
 use crate::master::{Page, PageParams};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -115,6 +115,10 @@ pub struct SendLine {
     /// Whole defective units, 1 to 1,000,000.
     #[schema(minimum = 1, maximum = 1000000)]
     pub quantity: i32,
+    /// For a serialized part: the units sent, one serial each. Each unit
+    /// becomes its own line with its own repair record.
+    #[serde(default)]
+    pub serials: Vec<String>,
 }
 
 /// Body of `POST /api/v1/repair-orders`.
@@ -168,6 +172,9 @@ pub struct RepairLine {
     pub id: i64,
     pub part_id: i64,
     pub quantity: i32,
+    /// The unit, for a serialized part (such lines hold one unit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serial: Option<String>,
     pub outcome: RepairOutcome,
     pub fault_cause: String,
     pub failed_component: String,
@@ -233,6 +240,7 @@ pub(crate) fn line_from_row(
         id: l.id,
         part_id: l.part_id,
         quantity: l.quantity,
+        serial: l.serial,
         fault_cause: l.fault_cause,
         failed_component: l.failed_component,
         conclusion: l.conclusion,
@@ -338,8 +346,22 @@ pub async fn send(
             &format!("lines[{i}].part_id"),
             format!("part {} is consumable; scrap it instead", l.part_id),
         );
+        if let Some(part) = parts.get(&l.part_id) {
+            serials::check_line(&mut v, &format!("lines[{i}]"), part, l.quantity, &l.serials);
+        }
     }
     v.finish()?;
+    for l in &req.lines {
+        serials::check_placed(
+            db,
+            l.part_id,
+            &l.serials,
+            Location::warehouse(req.warehouse_id),
+            Condition::Defective,
+            false,
+        )
+        .await?;
+    }
 
     let now = Utc::now();
     let to = Location::virtual_(LocationKind::RepairVendor, req.vendor_id);
@@ -356,6 +378,7 @@ pub async fn send(
             movement_type: MovementType::RepairSend,
             from_reserved: false,
             reverses_movement_id: None,
+            serials: l.serials.clone(),
         })
         .collect();
     let doc = ledger::post(
@@ -395,23 +418,38 @@ pub async fn send(
     .await?;
 
     let repaired_before = repaired_before(db, req.warehouse_id, &part_ids).await?;
+    // A serialized line is split into one line per unit, so each unit has
+    // its own repair record, outcome and repeat-repair flag.
+    let mut units: Vec<(i64, i32, Option<String>)> = Vec::new();
     for l in &req.lines {
+        if l.serials.is_empty() {
+            units.push((l.part_id, l.quantity, None));
+        } else {
+            units.extend(l.serials.iter().map(|s| (l.part_id, 1, Some(s.clone()))));
+        }
+    }
+    for (part_id, quantity, serial) in units {
         let days = vendor
             .as_ref()
             .and_then(|v| v.repair_turnaround_days)
-            .or_else(|| parts.get(&l.part_id).map(|p| p.repair_turnaround_days))
+            .or_else(|| parts.get(&part_id).map(|p| p.repair_turnaround_days))
             .unwrap_or(0);
+        let repeat = match &serial {
+            Some(s) => unit_repaired_before(db, part_id, s).await?,
+            None => repaired_before.contains(&part_id),
+        };
         repair_line::ActiveModel {
             repair_order_id: Set(order.id),
-            part_id: Set(l.part_id),
-            quantity: Set(l.quantity),
+            part_id: Set(part_id),
+            quantity: Set(quantity),
+            serial: Set(serial),
             outcome: Set(RepairOutcome::Pending.as_str().to_owned()),
             fault_cause: Set(String::new()),
             failed_component: Set(String::new()),
             conclusion: Set(String::new()),
             measures: Set(String::new()),
             cost: Set(None),
-            repeat_repair: Set(repaired_before.contains(&l.part_id)),
+            repeat_repair: Set(repeat),
             due_at: Set(order.sent_at + Duration::days(days.into())),
             returned_at: Set(None),
             returned_to_warehouse_id: Set(None),
@@ -425,8 +463,24 @@ pub async fn send(
     get(db, order.id).await
 }
 
+/// Whether this very unit came back repaired before: a repeat repair.
+async fn unit_repaired_before(
+    db: &impl ConnectionTrait,
+    part_id: i64,
+    serial: &str,
+) -> AppResult<bool> {
+    Ok(repair_line::Entity::find()
+        .filter(L::PartId.eq(part_id))
+        .filter(L::Serial.eq(serial))
+        .filter(L::Outcome.eq(RepairOutcome::Repaired.as_str()))
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// The parts among `part_ids` of which a unit was repaired and returned to
-/// `warehouse_id` before.
+/// `warehouse_id` before (for parts without serials, repeat repair can
+/// only be told per part).
 async fn repaired_before(
     db: &impl ConnectionTrait,
     warehouse_id: i64,
@@ -571,6 +625,7 @@ pub async fn record_result(
             movement_type: movement,
             from_reserved: false,
             reverses_movement_id: None,
+            serials: line.serial.clone().into_iter().collect(),
         }],
     )
     .await?;

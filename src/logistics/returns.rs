@@ -16,12 +16,16 @@
 //! return is received or shipped at most once. Refused transitions are 409
 //! `invalid_transition` naming the current state and the allowed actions.
 //!
-//! Carrier and tracking reference are kept on the return itself until the
-//! shipment documents of the transfers work can carry returns as well.
-use chrono::{DateTime, Utc};
+//! Both ride on shipments (kind `return`): a field return's shipment is
+//! created with the return (the unit is already on its way from the site,
+//! estimated arrival from the site's transit time), a return to vendor's
+//! when it ships (estimated arrival from the vendor's lead time). Receiving
+//! the return records the shipment's delivery if nobody has yet.
+use chrono::{DateTime, Duration, Utc};
 use entities::return_line::{self, Column as L};
 use entities::return_order::{self, Column as R};
 use entities::{site, vendor};
+use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -30,6 +34,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::domain::Money;
 use crate::domain::Validator;
 use crate::domain::stock::{
     Condition, DocumentType, Location, LocationKind, MAX_LINE_QUANTITY, MAX_LINES, MovementType,
@@ -37,7 +42,10 @@ use crate::domain::stock::{
 use crate::domain::validate::{MAX_NAME, MAX_TEXT};
 use crate::error::{AppError, AppResult};
 use crate::inventory::ledger::{self, NewDocument, NewMovement};
-use crate::inventory::{active_parts, active_warehouse};
+use crate::inventory::{active_parts, active_warehouse, serials};
+use crate::logistics::shipments::{
+    self, CarrierFields, DeliverRequest, NewShipment, ShipmentKind, ShipmentMode,
+};
 use crate::master::{Page, PageParams};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -122,6 +130,11 @@ pub struct ReturnLineRequest {
     /// delivery).
     #[serde(default = "default_defective")]
     pub condition: Condition,
+    /// For a serialized part: the units returned, one serial each. A
+    /// field return may name a unit the ledger has never seen (installed
+    /// before tracking); it is registered when it arrives.
+    #[serde(default)]
+    pub serials: Vec<String>,
 }
 
 /// Body of `POST /api/v1/returns`.
@@ -151,6 +164,23 @@ pub struct ReturnRequest {
     #[serde(default)]
     #[schema(max_length = 200)]
     pub tracking_ref: String,
+    /// Local, or international with a customs leg.
+    #[serde(default)]
+    pub mode: Option<ShipmentMode>,
+    /// The shipment's logistics cost, a decimal string (default 0).
+    #[serde(
+        default,
+        deserialize_with = "crate::master::support::optional_decimal_text"
+    )]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,12}(\.[0-9]{1,6})?$", example = "35.00")]
+    pub cost: Option<Decimal>,
+    #[serde(default)]
+    #[schema(pattern = "^[A-Z]{3}$", example = "EUR")]
+    pub currency: Option<String>,
+    /// Overrides the estimate: the site's transit time for a field return,
+    /// the vendor's lead time for a return to vendor.
+    #[serde(default)]
+    pub estimated_arrival_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -159,6 +189,8 @@ pub struct ReturnLine {
     pub part_id: i64,
     pub quantity: i32,
     pub condition: Condition,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub serials: Vec<String>,
 }
 
 /// A return with its lines: once received, the completed return order.
@@ -178,6 +210,9 @@ pub struct Return {
     pub tracking_ref: String,
     /// The stock document that moved the units.
     pub document_id: Option<i64>,
+    /// The shipment carrying it: from creation for a field return, from
+    /// shipping for a return to vendor.
+    pub shipment_id: Option<i64>,
     pub created_by: i64,
     pub created_at: DateTime<Utc>,
     pub shipped_at: Option<DateTime<Utc>>,
@@ -213,6 +248,7 @@ fn from_rows(r: return_order::Model, lines: Vec<return_line::Model>) -> AppResul
             .map(|l| {
                 Ok(ReturnLine {
                     condition: Condition::from_db(&l.condition)?,
+                    serials: serials::decode(&l.serials)?,
                     id: l.id,
                     part_id: l.part_id,
                     quantity: l.quantity,
@@ -228,6 +264,7 @@ fn from_rows(r: return_order::Model, lines: Vec<return_line::Model>) -> AppResul
         carrier: r.carrier,
         tracking_ref: r.tracking_ref,
         document_id: r.document_id,
+        shipment_id: r.shipment_id,
         created_by: r.created_by,
         created_at: r.created_at,
         shipped_at: r.shipped_at,
@@ -276,6 +313,10 @@ pub async fn create(
         .optional_text("reference", &req.reference, MAX_NAME)
         .optional_text("carrier", &req.carrier, MAX_NAME)
         .optional_text("tracking_ref", &req.tracking_ref, MAX_NAME);
+    if let Some(c) = &req.currency {
+        v.currency("currency", c);
+    }
+    let cost = v.money("cost", req.cost.unwrap_or_default());
     match req.kind {
         ReturnKind::FieldReturn => {
             v.check(
@@ -304,14 +345,15 @@ pub async fn create(
     }
     v.finish()?;
     active_warehouse(db, req.warehouse_id, "warehouse_id").await?;
-    if let Some(id) = req.site_id
-        && site::Entity::find_by_id(id).one(db).await?.is_none()
-    {
-        return Err(AppError::field(
-            "site_id",
-            format!("site {id} does not exist"),
-        ));
-    }
+    let site = match req.site_id {
+        Some(id) => Some(
+            site::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or_else(|| AppError::field("site_id", format!("site {id} does not exist")))?,
+        ),
+        None => None,
+    };
     if let Some(id) = req.vendor_id
         && vendor::Entity::find_by_id(id).one(db).await?.is_none()
     {
@@ -321,7 +363,53 @@ pub async fn create(
         ));
     }
     let part_ids: Vec<i64> = req.lines.iter().map(|l| l.part_id).collect();
-    active_parts(db, &part_ids).await?;
+    let parts = active_parts(db, &part_ids).await?;
+    serials::check_request(
+        &parts,
+        req.lines
+            .iter()
+            .map(|l| (l.part_id, l.quantity, l.serials.as_slice())),
+    )?;
+    for l in &req.lines {
+        let (at, may_be_new) = match req.kind {
+            ReturnKind::FieldReturn => (Location::virtual_(LocationKind::Site, req.site_id), true),
+            ReturnKind::ReturnToVendor => (Location::warehouse(req.warehouse_id), false),
+        };
+        serials::check_placed(db, l.part_id, &l.serials, at, l.condition, may_be_new).await?;
+    }
+
+    let now = Utc::now();
+    let mode = req.mode.unwrap_or(ShipmentMode::Local);
+    let currency = req.currency.clone().unwrap_or_else(|| "EUR".to_owned());
+    let shipment_id = match &site {
+        Some(site) => Some(
+            shipments::create(
+                db,
+                NewShipment {
+                    kind: ShipmentKind::Return,
+                    carrier: CarrierFields {
+                        carrier: req.carrier.clone(),
+                        tracking_ref: req.tracking_ref.clone(),
+                        mode,
+                        cost: cost.amount(),
+                        currency: currency.clone(),
+                        estimated_arrival_at: req.estimated_arrival_at,
+                    },
+                    cost,
+                    origin: (LocationKind::Site, Some(site.id)),
+                    destination: (LocationKind::Warehouse, Some(req.warehouse_id)),
+                    dispatched_at: now,
+                    estimated_arrival_at: req.estimated_arrival_at.unwrap_or(
+                        now + Duration::seconds((site.transit_hours * 3600.0).round() as i64),
+                    ),
+                    actor_id,
+                },
+            )
+            .await?
+            .id,
+        ),
+        None => None,
+    };
 
     let status = match req.kind {
         ReturnKind::FieldReturn => ReturnStatus::InTransit,
@@ -338,8 +426,12 @@ pub async fn create(
         carrier: Set(req.carrier),
         tracking_ref: Set(req.tracking_ref),
         document_id: Set(None),
+        shipment_id: Set(shipment_id),
+        shipment_mode: Set(mode.as_str().to_owned()),
+        shipment_cost: Set(cost.to_db()),
+        shipment_currency: Set(currency),
         created_by: Set(actor_id),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         shipped_at: Set(None),
         received_at: Set(None),
         cancelled_at: Set(None),
@@ -352,6 +444,7 @@ pub async fn create(
         part_id: Set(l.part_id),
         quantity: Set(l.quantity),
         condition: Set(l.condition.as_str().to_owned()),
+        serials: Set(serials::encode(&l.serials)),
         ..Default::default()
     });
     return_line::Entity::insert_many(rows).exec(db).await?;
@@ -439,6 +532,7 @@ async fn post_lines(
                 movement_type: movement,
                 from_reserved: false,
                 reverses_movement_id: None,
+                serials: serials::decode(&l.serials)?,
             })
         })
         .collect::<AppResult<Vec<_>>>()?;
@@ -491,6 +585,42 @@ pub async fn ship(db: &impl ConnectionTrait, actor_id: i64, id: i64) -> AppResul
     )
     .await?;
     post_lines(db, actor_id, &r, kind).await?;
+    let vendor_id = r
+        .vendor_id
+        .ok_or_else(|| AppError::Internal(format!("return to vendor {id} has no vendor")))?;
+    let lead_days = vendor::Entity::find_by_id(vendor_id)
+        .one(db)
+        .await?
+        .map_or(0, |v| v.lead_time_days);
+    let now = Utc::now();
+    let cost = Money::from_db(&r.shipment_cost)?;
+    let s = shipments::create(
+        db,
+        NewShipment {
+            kind: ShipmentKind::Return,
+            carrier: CarrierFields {
+                carrier: r.carrier.clone(),
+                tracking_ref: r.tracking_ref.clone(),
+                mode: ShipmentMode::from_db(&r.shipment_mode)?,
+                cost: cost.amount(),
+                currency: r.shipment_currency.clone(),
+                estimated_arrival_at: None,
+            },
+            cost,
+            origin: (LocationKind::Warehouse, Some(r.warehouse_id)),
+            destination: (LocationKind::Supplier, Some(vendor_id)),
+            dispatched_at: now,
+            estimated_arrival_at: now + Duration::days(lead_days.into()),
+            actor_id,
+        },
+    )
+    .await?;
+    let link = Query::update()
+        .table(return_order::Entity)
+        .value(R::ShipmentId, s.id)
+        .and_where(Expr::col(R::Id).eq(id))
+        .to_owned();
+    db.execute(&link).await?;
     get(db, id).await
 }
 
@@ -512,7 +642,39 @@ pub async fn receive(db: &impl ConnectionTrait, actor_id: i64, id: i64) -> AppRe
     if kind == ReturnKind::FieldReturn {
         post_lines(db, actor_id, &r, kind).await?;
     }
+    if let Some(shipment_id) = r.shipment_id {
+        deliver_on_receipt(db, actor_id, shipment_id).await?;
+    }
     get(db, id).await
+}
+
+/// Records the carrying shipment's delivery, unless its proof of delivery
+/// was already recorded through the shipments API. An international
+/// shipment must have cleared customs first (409 otherwise).
+async fn deliver_on_receipt(
+    db: &impl ConnectionTrait,
+    actor_id: i64,
+    shipment_id: i64,
+) -> AppResult<()> {
+    let s = shipments::get(db, shipment_id).await?;
+    if s.status != shipments::ShipmentStatus::InTransit {
+        return Ok(());
+    }
+    let receiver = entities::user::Entity::find_by_id(actor_id)
+        .one(db)
+        .await?
+        .map_or_else(|| format!("user {actor_id}"), |u| u.name);
+    shipments::deliver(
+        db,
+        shipment_id,
+        DeliverRequest {
+            receiver,
+            note: "received into stock".to_owned(),
+            delivered_at: None,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// Cancels a field return in transit or a draft return to vendor; nothing

@@ -28,9 +28,9 @@ use crate::domain::stock::{
 use crate::domain::validate::MAX_TEXT;
 use crate::domain::{Money, Validator};
 use crate::error::{AppError, AppResult};
-use crate::inventory::active_warehouse;
 use crate::inventory::balances::{self, BalanceKey};
 use crate::inventory::ledger::{self, NewDocument, NewMovement};
+use crate::inventory::{active_warehouse, serials};
 use crate::master::{Page, PageParams};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -84,6 +84,9 @@ pub struct ScrapRequestBody {
     pub condition: Condition,
     #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
+    /// For a serialized part: the units to scrap, one serial each.
+    #[serde(default)]
+    pub serials: Vec<String>,
 }
 
 /// Body of `POST /api/v1/scrap-requests/{id}/approve` and `/reject`.
@@ -104,6 +107,8 @@ pub struct ScrapRequest {
     pub quantity: i32,
     pub condition: Condition,
     pub reason: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub serials: Vec<String>,
     /// `quantity x unit cost` when requested.
     #[schema(value_type = String)]
     pub value: Decimal,
@@ -130,8 +135,7 @@ pub struct ScrapCertificate {
     pub part_number: String,
     pub quantity: i32,
     pub condition: Condition,
-    /// Serial numbers of the scrapped units; empty until serial tracking
-    /// lands.
+    /// Serial numbers of the scrapped units (serialized parts).
     pub serials: Vec<String>,
     #[schema(value_type = String)]
     pub value: Decimal,
@@ -150,6 +154,7 @@ fn from_row(r: scrap_request::Model) -> AppResult<ScrapRequest> {
         allowed_next: status.allowed(),
         condition: Condition::from_db(&r.condition)?,
         value: Money::from_db(&r.value)?.amount(),
+        serials: serials::decode(&r.serials)?,
         id: r.id,
         warehouse_id: r.warehouse_id,
         part_id: r.part_id,
@@ -205,6 +210,18 @@ pub async fn request(
             ));
         }
     };
+    let mut v = Validator::new();
+    serials::check_line(&mut v, "", &part, req.quantity, &req.serials);
+    v.finish()?;
+    serials::check_placed(
+        db,
+        req.part_id,
+        &req.serials,
+        Location::warehouse(req.warehouse_id),
+        req.condition,
+        false,
+    )
+    .await?;
     let key = BalanceKey {
         part_id: req.part_id,
         warehouse_id: req.warehouse_id,
@@ -238,6 +255,7 @@ pub async fn request(
         decision_note: Set(String::new()),
         certificate_number: Set(None),
         document_id: Set(None),
+        serials: Set(serials::encode(&req.serials)),
         ..Default::default()
     }
     .insert(db)
@@ -345,6 +363,7 @@ pub async fn approve(
             movement_type: MovementType::Scrap,
             from_reserved: false,
             reverses_movement_id: None,
+            serials: serials::decode(&r.serials)?,
         }],
     )
     .await?;
@@ -410,7 +429,7 @@ pub async fn certificate(db: &impl ConnectionTrait, number: &str) -> AppResult<S
         part_number,
         quantity: r.quantity,
         condition: Condition::from_db(&r.condition)?,
-        serials: Vec::new(),
+        serials: serials::decode(&r.serials)?,
         value: Money::from_db(&r.value)?.amount(),
         currency: r.currency,
         reason: r.reason,

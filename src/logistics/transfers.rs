@@ -49,7 +49,7 @@ use crate::domain::stock::{
 use crate::domain::validate::{MAX_NAME, MAX_TEXT};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::inventory::ledger::{self, NewDocument, NewMovement};
-use crate::inventory::{active_parts, active_warehouse};
+use crate::inventory::{active_parts, active_warehouse, serials};
 use crate::master::{Page, PageParams};
 
 text_enum!(
@@ -82,6 +82,9 @@ pub struct TransferLineRequest {
     /// Whole units of good stock, 1 to 1,000,000.
     #[schema(minimum = 1, maximum = 1000000)]
     pub quantity: i32,
+    /// For a serialized part: the units to ship, one serial each.
+    #[serde(default)]
+    pub serials: Vec<String>,
 }
 
 /// Body of `POST /api/v1/transfers`.
@@ -127,6 +130,18 @@ pub struct ReceiveLine {
     #[serde(default)]
     #[schema(minimum = 0, maximum = 1000000)]
     pub excess: i32,
+    /// For a serialized part: the serials of the units counted as `good`.
+    #[serde(default)]
+    pub good_serials: Vec<String>,
+    /// ... of the units counted as `damaged`.
+    #[serde(default)]
+    pub damaged_serials: Vec<String>,
+    /// ... of the units counted as `short`.
+    #[serde(default)]
+    pub short_serials: Vec<String>,
+    /// ... of the units counted as `excess`.
+    #[serde(default)]
+    pub excess_serials: Vec<String>,
 }
 
 /// Body of `POST /api/v1/transfers/{id}/receive`.
@@ -379,8 +394,20 @@ pub async fn create(
         }
     }
     let part_ids: Vec<i64> = req.lines.iter().map(|l| l.part_id).collect();
-    if let Err(AppError::Validation(e)) = active_parts(db, &part_ids).await {
-        errors.extend(e);
+    match active_parts(db, &part_ids).await {
+        Err(AppError::Validation(e)) => errors.extend(e),
+        Err(e) => return Err(e),
+        Ok(parts) => {
+            let check = serials::check_request(
+                &parts,
+                req.lines
+                    .iter()
+                    .map(|l| (l.part_id, l.quantity, l.serials.as_slice())),
+            );
+            if let Err(AppError::Validation(e)) = check {
+                errors.extend(e);
+            }
+        }
     }
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
@@ -410,6 +437,7 @@ pub async fn create(
         part_id: Set(l.part_id),
         quantity: Set(l.quantity),
         condition: Set(Condition::Good.as_str().to_owned()),
+        serials: Set(serials::encode(&l.serials)),
         received_good: Set(0),
         received_damaged: Set(0),
         short: Set(0),
@@ -531,6 +559,7 @@ pub async fn ship(
                 movement_type: MovementType::TransferShip,
                 from_reserved: false,
                 reverses_movement_id: None,
+                serials: serials::decode(&l.serials)?,
             })
         })
         .collect::<AppResult<Vec<_>>>()?;
@@ -658,6 +687,29 @@ pub async fn receive(
         );
     }
     v.finish()?;
+    let part_ids: Vec<i64> = req.lines.iter().map(|l| l.part_id).collect();
+    let parts = crate::inventory::parts_by_id(db, part_ids.iter().copied()).await?;
+    for (i, l) in req.lines.iter().enumerate() {
+        if let Some(part) = parts.get(&l.part_id) {
+            for (name, quantity, units) in [
+                ("good", l.good, &l.good_serials),
+                ("damaged", l.damaged, &l.damaged_serials),
+                ("short", l.short, &l.short_serials),
+                ("excess", l.excess, &l.excess_serials),
+            ] {
+                if part.serialized || !units.is_empty() {
+                    serials::check_line(
+                        &mut v,
+                        &format!("lines[{i}].{name}"),
+                        part,
+                        quantity,
+                        units,
+                    );
+                }
+            }
+        }
+    }
+    v.finish()?;
     // In-transit is a virtual location without a guarded balance: check
     // the ledger still holds what the counters say is outstanding (a
     // reversed shipment document would otherwise drive it negative).
@@ -711,25 +763,48 @@ pub async fn receive(
                 l.part_id
             )));
         }
-        let mut push = |quantity: i32, from, to, from_condition, to_condition| {
-            if quantity > 0 {
-                moves.push(NewMovement {
-                    part_id: l.part_id,
-                    quantity,
-                    from,
-                    from_condition,
-                    to,
-                    to_condition,
-                    movement_type: MovementType::TransferReceive,
-                    from_reserved: false,
-                    reverses_movement_id: None,
-                });
-            }
-        };
-        push(l.good, transit, here, condition, condition);
-        push(l.damaged, transit, here, condition, Condition::Quarantined);
-        push(l.short, transit, adjustment, condition, condition);
-        push(l.excess, adjustment, here, condition, condition);
+        let mut push =
+            |quantity: i32, units: &Vec<String>, from, to, from_condition, to_condition| {
+                if quantity > 0 {
+                    moves.push(NewMovement {
+                        part_id: l.part_id,
+                        quantity,
+                        from,
+                        from_condition,
+                        to,
+                        to_condition,
+                        movement_type: MovementType::TransferReceive,
+                        from_reserved: false,
+                        reverses_movement_id: None,
+                        serials: units.clone(),
+                    });
+                }
+            };
+        push(l.good, &l.good_serials, transit, here, condition, condition);
+        push(
+            l.damaged,
+            &l.damaged_serials,
+            transit,
+            here,
+            condition,
+            Condition::Quarantined,
+        );
+        push(
+            l.short,
+            &l.short_serials,
+            transit,
+            adjustment,
+            condition,
+            condition,
+        );
+        push(
+            l.excess,
+            &l.excess_serials,
+            adjustment,
+            here,
+            condition,
+            condition,
+        );
         if l.short > 0 {
             losses.push(format!("part {} short {}", l.part_id, l.short));
         }

@@ -292,6 +292,20 @@ pub async fn update(db: &impl ConnectionTrait, id: i64, patch: PartPatch) -> App
     patch.apply(&mut fields);
     let cost = fields.validate()?;
     ensure_unique_number(db, &fields.part_number, Some(id)).await?;
+    // Serial tracking holds only if every movement of the part named its
+    // units; switching it once stock has moved would break that.
+    if fields.serialized != row.serialized
+        && entities::stock_movement::Entity::find()
+            .filter(entities::stock_movement::Column::PartId.eq(id))
+            .one(db)
+            .await?
+            .is_some()
+    {
+        return Err(AppError::Conflict(format!(
+            "part {} has stock movements; whether it is serialized can no longer change",
+            row.part_number
+        )));
+    }
     let mut active: part::ActiveModel = row.into();
     fields.write_to(&mut active, cost);
     Part::from_row(active.update(db).await?)

@@ -365,3 +365,28 @@ macro_rules! both_backends {
         )+
     };
 }
+
+/// Sends `n` POSTs with JSON bodies at once; the statuses and bodies.
+pub async fn race(app: &TestApp, calls: Vec<(String, String, Value)>) -> Vec<(u16, Value)> {
+    let mut tasks = Vec::new();
+    for (path, token, body) in calls {
+        let client = app.client.clone();
+        let url = format!("{}{}", app.base, path);
+        tasks.push(tokio::spawn(async move {
+            let r = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }));
+    }
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
