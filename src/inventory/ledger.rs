@@ -209,6 +209,13 @@ pub async fn post(
                 .add += m.quantity;
         }
     }
+    // Parts whose good stock grew in a warehouse: backorders may now be filled.
+    let mut arrived: Vec<i64> = effects
+        .iter()
+        .filter(|(k, e)| e.add > 0 && k.condition == Condition::Good)
+        .map(|(k, _)| k.part_id)
+        .collect();
+    arrived.dedup();
     for (key, e) in effects {
         if e.add > 0 {
             balances::increase(db, key, e.add).await?;
@@ -243,5 +250,6 @@ pub async fn post(
     let movements = stock_movement::Entity::insert_many(rows)
         .exec_with_returning(db)
         .await?;
+    crate::requests::backorders::stock_available(db, &arrived).await?;
     document_from_rows(document, movements)
 }
