@@ -54,7 +54,7 @@ use crate::domain::{Money, PartKind, Validator, calendar as cal};
 use crate::error::{AppError, AppResult};
 use crate::inventory::documents::IssueDestination;
 use crate::inventory::reservations::{self, ConsumeRequest};
-use crate::logistics::returns::{self, ReturnKind, ReturnLineRequest};
+use crate::logistics::returns::{self, ReturnKind, ReturnLineRequest, ReturnStatus};
 use crate::logistics::shipments::{
     self, CarrierFields, DeliverRequest, NewShipment, Shipment, ShipmentKind, ShipmentStatus,
     text_enum,
@@ -724,6 +724,25 @@ async fn open_return(
     Ok(ret.id)
 }
 
+/// Unlinks the request's field return if it was cancelled through
+/// `/returns/{id}/cancel` (the unit never came), so a new one can be opened.
+async fn drop_cancelled_return(db: &impl ConnectionTrait, id: i64) -> AppResult<()> {
+    let r = row(db, id).await?;
+    let Some(ret) = r.return_id else {
+        return Ok(());
+    };
+    if returns::get(db, ret).await?.status == ReturnStatus::Cancelled {
+        let stmt = Query::update()
+            .table(replacement_request::Entity)
+            .value(C::ReturnId, Option::<i64>::None)
+            .and_where(Expr::col(C::Id).eq(id))
+            .and_where(Expr::col(C::ReturnId).eq(ret))
+            .to_owned();
+        db.execute(&stmt).await?;
+    }
+    Ok(())
+}
+
 /// Announces the defective unit on its way back: a field return in transit.
 pub async fn announce_return(
     db: &impl ConnectionTrait,
@@ -737,6 +756,7 @@ pub async fn announce_return(
         .optional_text("note", &req.note, MAX_TEXT);
     v.finish()?;
     visible(db, viewer, id).await?;
+    drop_cancelled_return(db, id).await?;
     // Take the row and check the state: delivered, a return expected and
     // none announced yet.
     transition(
@@ -777,6 +797,7 @@ pub async fn receive_return(
         Some(Expr::col(C::ReturnExpected).eq(true)),
     )
     .await?;
+    drop_cancelled_return(db, id).await?;
     let r = row(db, id).await?;
     let return_id = match r.return_id {
         Some(ret) => ret,
@@ -896,6 +917,54 @@ pub async fn list(
         items,
         next_after: rows.next_after,
     })
+}
+
+/// Refuses `action` on a reservation a replacement request holds: the
+/// request releases it on cancel and consumes it on dispatch, and doing
+/// either behind its back would leave it `sourced` without stock.
+pub async fn refuse_held_reservation(
+    db: &impl ConnectionTrait,
+    reservation_id: i64,
+    action: &'static str,
+) -> AppResult<()> {
+    match replacement_request::Entity::find()
+        .filter(C::ReservationId.eq(reservation_id))
+        .one(db)
+        .await?
+    {
+        Some(r) => Err(AppError::InvalidTransition {
+            what: "reservation",
+            action,
+            current: format!(
+                "held by replacement request {} (act on the request instead)",
+                r.id
+            ),
+            allowed: vec![],
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Refuses to reverse the issue a replacement request was dispatched with:
+/// the request (and its shipment and demand record) would still say the
+/// part left.
+pub async fn refuse_dispatch_document(
+    db: &impl ConnectionTrait,
+    document_id: i64,
+) -> AppResult<()> {
+    match replacement_request::Entity::find()
+        .filter(C::IssueDocumentId.eq(document_id))
+        .one(db)
+        .await?
+    {
+        Some(r) => Err(AppError::InvalidTransition {
+            what: "document",
+            action: "reverse",
+            current: format!("the dispatch of replacement request {}", r.id),
+            allowed: vec![],
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Backordered units per part whose site is served by `warehouse_id`: the
