@@ -22,6 +22,11 @@ both_backends!(
     concurrent_requests_never_over_reserve,
     business_hours_follow_site_calendar,
     bad_input_changes_nothing,
+    stock_flows_cannot_bypass_the_request,
+    raising_twice_with_one_key_sources_once,
+    concurrent_arrivals_fill_each_backorder_once,
+    consumables_close_without_a_return,
+    backorders_lower_the_replenishment_position,
 );
 
 /// The request network: the fixture's depot and regional warehouse (which
@@ -1015,4 +1020,248 @@ async fn bad_input_changes_nothing(app: TestApp) {
         .expect_problem(422, "validation_failed");
     assert_eq!(crate::common::Resp::fields(&q), vec!["to".to_owned()]);
     app.assert_verified().await;
+}
+
+async fn stock_flows_cannot_bypass_the_request(app: TestApp) {
+    let net = setup(&app).await;
+    let (n, a) = (&net.n, net.n.parts[0]);
+    stock(&app, n, n.regional, a, 2).await;
+    let r = request(&app, n.site, a, 1).await;
+    let rid = id(&r);
+    let res = r["reservation_id"].as_i64().unwrap();
+    // The request's reservation is released by cancel and consumed by
+    // dispatch, not through the generic stock endpoints.
+    let p = app
+        .post_empty(
+            Warehouse,
+            &format!("/api/v1/stock/reservations/{res}/release"),
+        )
+        .await
+        .expect_problem(409, "invalid_transition");
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("replacement request {rid}")),
+        "{p}"
+    );
+    app.post(
+        Warehouse,
+        &format!("/api/v1/stock/reservations/{res}/consume"),
+        json!({"destination": "site", "site_id": n.site}),
+    )
+    .await
+    .expect_problem(409, "invalid_transition");
+    assert_eq!(level(&app, a, n.regional, "good").await, (2, 1));
+
+    let d = app
+        .post(
+            Warehouse,
+            &format!("/api/v1/replacement-requests/{rid}/dispatch"),
+            dispatch_body(),
+        )
+        .await
+        .expect(200);
+    let docs = app.count("stock_documents").await;
+    app.post(
+        Warehouse,
+        &format!("/api/v1/stock/documents/{}/reverse", d["issue_document_id"]),
+        json!({"reason": "oops"}),
+    )
+    .await
+    .expect_problem(409, "invalid_transition");
+    assert_eq!(app.count("stock_documents").await, docs);
+    app.post(
+        Warehouse,
+        &format!("/api/v1/replacement-requests/{rid}/deliver"),
+        json!({"receiver": "Tech"}),
+    )
+    .await
+    .expect(200);
+
+    // A field return cancelled behind the request's back is replaced by a
+    // new one when the unit does arrive.
+    let d = app
+        .post(
+            Engineer,
+            &format!("/api/v1/replacement-requests/{rid}/return"),
+            json!({}),
+        )
+        .await
+        .expect(200);
+    let first_return = d["return_id"].as_i64().unwrap();
+    app.post_empty(Warehouse, &format!("/api/v1/returns/{first_return}/cancel"))
+        .await
+        .expect(200);
+    let d = app
+        .post_empty(
+            Warehouse,
+            &format!("/api/v1/replacement-requests/{rid}/receive-return"),
+        )
+        .await
+        .expect(200);
+    assert_eq!(d["status"], "defective_returned", "{d}");
+    assert_ne!(d["return_id"], first_return);
+    assert_eq!(level(&app, a, n.regional, "defective").await, (1, 0));
+    app.assert_verified().await;
+}
+
+async fn raising_twice_with_one_key_sources_once(app: TestApp) {
+    let net = setup(&app).await;
+    let (n, a) = (&net.n, net.n.parts[0]);
+    stock(&app, n, n.regional, a, 3).await;
+    let send = || async {
+        let resp = app
+            .client
+            .post(format!("{}/api/v1/replacement-requests", app.base))
+            .bearer_auth(app.token(Engineer))
+            .header("idempotency-key", "req-1")
+            .json(&body(n.site, a, 1))
+            .send()
+            .await
+            .unwrap();
+        let replayed = resp.headers().get("idempotent-replayed").is_some();
+        (
+            resp.status().as_u16(),
+            replayed,
+            resp.json::<Value>().await.unwrap(),
+        )
+    };
+    let (s1, r1, b1) = send().await;
+    let (s2, r2, b2) = send().await;
+    assert_eq!((s1, r1, s2, r2), (201, false, 201, true));
+    assert_eq!(b1, b2);
+    assert_eq!(app.count("replacement_requests").await, 1);
+    assert_eq!(level(&app, a, n.regional, "good").await, (3, 1));
+}
+
+async fn concurrent_arrivals_fill_each_backorder_once(app: TestApp) {
+    let net = setup(&app).await;
+    let (n, a) = (&net.n, net.n.parts[0]);
+    let mut waiting = Vec::new();
+    for _ in 0..4 {
+        let r = request(&app, n.site, a, 1).await;
+        assert_eq!(r["status"], "backordered");
+        waiting.push(id(&r));
+    }
+    // Six single-unit receipts at once, at the serving and a forward warehouse.
+    let handles: Vec<_> = (0..6)
+        .map(|i| {
+            let client = app.client.clone();
+            let url = format!("{}/api/v1/stock/receipts", app.base);
+            let token = app.token(Warehouse).to_owned();
+            let warehouse = if i % 2 == 0 { n.regional } else { net.fast };
+            let body = json!({"warehouse_id": warehouse, "source": "supplier", "source_id": n.supplier,
+                "reference": format!("PO-{i}"), "lines": [{"part_id": a, "quantity": 1}]});
+            tokio::spawn(async move {
+                let r = client.post(url).bearer_auth(token).json(&body).send().await.unwrap();
+                (r.status().as_u16(), r.json::<Value>().await.unwrap())
+            })
+        })
+        .collect();
+    for h in handles {
+        let (status, body) = h.await.unwrap();
+        assert_eq!(status, 201, "{body}");
+    }
+    let mut reservations = std::collections::HashSet::new();
+    for rid in &waiting {
+        let r = app
+            .get(Engineer, &format!("/api/v1/replacement-requests/{rid}"))
+            .await
+            .expect(200);
+        assert_eq!(r["status"], "sourced", "{r}");
+        // Whichever receipt came first filled it; both sources are in time.
+        assert!(
+            ["serving", "lateral"].contains(&r["source_kind"].as_str().unwrap()),
+            "{r}"
+        );
+        assert!(reservations.insert(r["reservation_id"].as_i64().unwrap()));
+    }
+    let (reg, fwd) = (
+        level(&app, a, n.regional, "good").await,
+        level(&app, a, net.fast, "good").await,
+    );
+    assert_eq!(reg.0 + fwd.0, 6);
+    assert_eq!(reg.1 + fwd.1, 4, "each backorder holds exactly one unit");
+    assert!(reg.1 <= reg.0 && fwd.1 <= fwd.0);
+    app.assert_verified().await;
+}
+
+async fn consumables_close_without_a_return(app: TestApp) {
+    let net = setup(&app).await;
+    let n = &net.n;
+    let fuse = app
+        .post(
+            Admin,
+            "/api/v1/parts",
+            json!({"part_number": "FUSE-1", "unit_cost": "0.50", "kind": "consumable"}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    stock(&app, n, n.regional, fuse, 10).await;
+    let r = request(&app, n.site, fuse, 4).await;
+    assert_eq!(r["return_expected"], false);
+    let rid = id(&r);
+    app.post(
+        Warehouse,
+        &format!("/api/v1/replacement-requests/{rid}/dispatch"),
+        dispatch_body(),
+    )
+    .await
+    .expect(200);
+    let d = app
+        .post(
+            Warehouse,
+            &format!("/api/v1/replacement-requests/{rid}/deliver"),
+            json!({"receiver": "Tech"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(d["allowed"], json!(["close"]));
+    let p = app
+        .post(
+            Engineer,
+            &format!("/api/v1/replacement-requests/{rid}/return"),
+            json!({}),
+        )
+        .await
+        .expect_problem(409, "invalid_transition");
+    refused(p, "delivered", &["close"]);
+    let c = app
+        .post_empty(
+            Engineer,
+            &format!("/api/v1/replacement-requests/{rid}/close"),
+        )
+        .await
+        .expect(200);
+    assert_eq!(c["status"], "closed");
+    assert_eq!(level(&app, fuse, n.regional, "good").await, (6, 0));
+    app.assert_verified().await;
+}
+
+async fn backorders_lower_the_replenishment_position(app: TestApp) {
+    let net = setup(&app).await;
+    let (n, a) = (&net.n, net.n.parts[0]);
+    app.put(
+        Planner,
+        &format!("/api/v1/stock-levels/{}/{a}", n.regional),
+        json!({"reorder_point": 0, "max_level": 4}),
+    )
+    .await
+    .expect(200);
+    let path = format!(
+        "/api/v1/replenishment/suggestions?warehouse_id={}",
+        n.regional
+    );
+    // Position 0 = reorder point: suggested for 4, no backorders yet.
+    let s = app.get(Planner, &path).await.expect(200);
+    assert_eq!(s["suggestions"][0]["backorders"], 0, "{s}");
+    assert_eq!(s["suggestions"][0]["quantity"], 4, "{s}");
+    request(&app, n.site, a, 3).await;
+    let s = app.get(Planner, &path).await.expect(200);
+    assert_eq!(s["suggestions"][0]["backorders"], 3, "{s}");
+    assert_eq!(s["suggestions"][0]["inventory_position"], -3, "{s}");
+    assert_eq!(s["suggestions"][0]["quantity"], 7, "{s}");
 }
