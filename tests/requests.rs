@@ -27,6 +27,8 @@ both_backends!(
     concurrent_arrivals_fill_each_backorder_once,
     consumables_close_without_a_return,
     backorders_lower_the_replenishment_position,
+    every_arrival_of_good_stock_fills_backorders,
+    lateral_dispatch_is_no_hit,
 );
 
 /// The request network: the fixture's depot and regional warehouse (which
@@ -1264,4 +1266,172 @@ async fn backorders_lower_the_replenishment_position(app: TestApp) {
     assert_eq!(s["suggestions"][0]["backorders"], 3, "{s}");
     assert_eq!(s["suggestions"][0]["inventory_position"], -3, "{s}");
     assert_eq!(s["suggestions"][0]["quantity"], 7, "{s}");
+}
+
+/// A fresh backorder of one unit of `part` at the network's site.
+async fn backorder(app: &TestApp, n: &Network, part: i64) -> i64 {
+    let r = request(app, n.site, part, 1).await;
+    assert_eq!(r["status"], "backordered", "{r}");
+    id(&r)
+}
+
+#[track_caller]
+fn assert_sourced(r: &Value, how: &str) {
+    assert_eq!(r["status"], "sourced", "{how}: {r}");
+}
+
+async fn status_of(app: &TestApp, rid: i64) -> Value {
+    app.get(Engineer, &format!("/api/v1/replacement-requests/{rid}"))
+        .await
+        .expect(200)
+}
+
+async fn every_arrival_of_good_stock_fills_backorders(app: TestApp) {
+    let net = setup(&app).await;
+    let (n, a) = (&net.n, net.n.parts[0]);
+
+    // A purchase-order receipt.
+    let rid = backorder(&app, n, a).await;
+    let po = app
+        .post(
+            Planner,
+            "/api/v1/purchase-orders",
+            json!({"vendor_id": n.supplier, "warehouse_id": n.regional, "reference": "SUP-1",
+                "expected_at": "2026-12-24T10:00:00Z", "lines": [{"part_id": a, "quantity": 1}]}),
+        )
+        .await
+        .expect(201);
+    app.post(
+        Warehouse,
+        &format!("/api/v1/purchase-orders/{}/receive", id(&po)),
+        json!({"reference": "DN-1", "lines": [{"part_id": a, "quantity": 1}]}),
+    )
+    .await
+    .expect(201);
+    assert_sourced(&status_of(&app, rid).await, "purchase receipt");
+
+    // A quarantined unit released back to good.
+    app.post(
+        Warehouse,
+        "/api/v1/stock/receipts",
+        json!({"warehouse_id": n.regional, "source": "supplier", "source_id": n.supplier,
+            "lines": [{"part_id": a, "quantity": 1, "condition": "quarantined"}]}),
+    )
+    .await
+    .expect(201);
+    let rid = backorder(&app, n, a).await;
+    app.post(Warehouse, "/api/v1/stock/condition-changes", json!({"warehouse_id": n.regional,
+        "lines": [{"part_id": a, "quantity": 1, "from_condition": "quarantined", "to_condition": "good"}]}))
+        .await
+        .expect(201);
+    assert_sourced(&status_of(&app, rid).await, "condition change");
+
+    // A transfer receipt: shipped before the request is raised, so the
+    // unit is in transit when the backorder starts waiting.
+    let b = n.parts[1];
+    stock(&app, n, n.depot, b, 1).await;
+    let t = app
+        .post(
+            Warehouse,
+            "/api/v1/transfers",
+            json!({"from_warehouse_id": n.depot, "to_warehouse_id": n.regional, "lines": [{"part_id": b, "quantity": 1}]}),
+        )
+        .await
+        .expect(201);
+    app.post(
+        Warehouse,
+        &format!("/api/v1/transfers/{}/ship", id(&t)),
+        json!({"carrier": "X", "cost": "1"}),
+    )
+    .await
+    .expect(200);
+    let rid = backorder(&app, n, b).await;
+    app.post(
+        Warehouse,
+        &format!("/api/v1/transfers/{}/receive", id(&t)),
+        json!({"lines": [{"part_id": b, "good": 1}]}),
+    )
+    .await
+    .expect(200);
+    let r = status_of(&app, rid).await;
+    assert_sourced(&r, "transfer receipt");
+    assert_eq!(r["source_kind"], "serving");
+
+    // A reversed issue puts the units back.
+    let c = n.parts[2];
+    stock(&app, n, n.regional, c, 1).await;
+    let issue = app
+        .post(
+            Warehouse,
+            "/api/v1/stock/issues",
+            json!({"warehouse_id": n.regional, "destination": "site",
+            "site_id": n.site, "reason": "wrong part", "lines": [{"part_id": c, "quantity": 1}]}),
+        )
+        .await
+        .expect(201);
+    let rid = backorder(&app, n, c).await;
+    app.post(
+        Warehouse,
+        &format!("/api/v1/stock/documents/{}/reverse", id(&issue)),
+        json!({"reason": "not used"}),
+    )
+    .await
+    .expect(201);
+    assert_sourced(&status_of(&app, rid).await, "reversal");
+
+    // Defective units arriving fill nothing.
+    let rid = backorder(&app, n, c).await;
+    app.post(
+        Warehouse,
+        "/api/v1/stock/receipts",
+        json!({"warehouse_id": n.regional, "source": "supplier", "source_id": n.supplier,
+            "lines": [{"part_id": c, "quantity": 1, "condition": "defective"}]}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(status_of(&app, rid).await["status"], "backordered");
+    app.assert_verified().await;
+}
+
+async fn lateral_dispatch_is_no_hit(app: TestApp) {
+    let net = setup(&app).await;
+    let (n, a) = (&net.n, net.n.parts[0]);
+    stock(&app, n, net.cheap, a, 1).await;
+    let r = request(&app, n.site, a, 1).await;
+    assert_eq!(r["source_kind"], "lateral");
+    let rid = id(&r);
+    let d = app
+        .post(
+            Warehouse,
+            &format!("/api/v1/replacement-requests/{rid}/dispatch"),
+            dispatch_body(),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        d["shipment"]["origin"],
+        json!({"kind": "warehouse", "id": net.cheap})
+    );
+    let transit =
+        time(&d["shipment"]["estimated_arrival_at"]) - time(&d["shipment"]["dispatched_at"]);
+    assert!(
+        (transit - Duration::minutes(210)).num_seconds().abs() <= 5,
+        "lane 1.5 h + site 2 h: {d}"
+    );
+    let records = app
+        .get(
+            Planner,
+            &format!("/api/v1/demand-records?warehouse_id={}", net.cheap),
+        )
+        .await
+        .expect(200);
+    assert_eq!(records["items"][0]["hit"], false, "{records}");
+    assert_eq!(records["items"][0]["serving_warehouse_id"], n.regional);
+    let hits = app
+        .get(Planner, "/api/v1/demand-records?hit=true")
+        .await
+        .expect(200);
+    assert_eq!(hits["items"], json!([]));
+    assert_eq!(level(&app, a, net.cheap, "good").await, (0, 0));
+    app.assert_verified().await;
 }
