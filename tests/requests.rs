@@ -686,7 +686,16 @@ async fn engineers_see_only_their_own(app: TestApp) {
     let tid = id(&theirs);
     assert_ne!(mine["engineer_id"], theirs["engineer_id"]);
 
-    // Another engineer's request does not exist for me.
+    // Another engineer's request does not exist for me, and touching it
+    // changes nothing.
+    let counts = || async {
+        (
+            app.count("reservations").await,
+            app.count("returns").await,
+            app.count("stock_documents").await,
+        )
+    };
+    let before = counts().await;
     app.get(Engineer, &format!("/api/v1/replacement-requests/{tid}"))
         .await
         .expect_problem(404, "not_found");
@@ -715,6 +724,8 @@ async fn engineers_see_only_their_own(app: TestApp) {
         .await
         .expect(200);
     assert_eq!(t["status"], "sourced", "untouched: {t}");
+    assert_eq!(counts().await, before);
+    assert_eq!(level(&app, a, n.regional, "good").await, (5, 2));
     let listed = app
         .get(Engineer, "/api/v1/replacement-requests")
         .await
