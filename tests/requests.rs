@@ -29,6 +29,7 @@ both_backends!(
     backorders_lower_the_replenishment_position,
     every_arrival_of_good_stock_fills_backorders,
     lateral_dispatch_is_no_hit,
+    a_deactivated_part_stays_backordered,
 );
 
 /// The request network: the fixture's depot and regional warehouse (which
@@ -1444,5 +1445,33 @@ async fn lateral_dispatch_is_no_hit(app: TestApp) {
         .expect(200);
     assert_eq!(hits["items"], json!([]));
     assert_eq!(level(&app, a, net.cheap, "good").await, (0, 0));
+    app.assert_verified().await;
+}
+
+async fn a_deactivated_part_stays_backordered(app: TestApp) {
+    let net = setup(&app).await;
+    let (n, a) = (&net.n, net.n.parts[0]);
+    stock(&app, n, n.regional, a, 1).await;
+    let held = request(&app, n.site, a, 1).await;
+    let waiting = backorder(&app, n, a).await;
+    app.post_empty(Planner, &format!("/api/v1/parts/{a}/deactivate"))
+        .await
+        .expect(200);
+    // The release cannot hand the unit to a part no longer in use, and it
+    // must not fail because of that.
+    let c = app
+        .post_empty(
+            Engineer,
+            &format!("/api/v1/replacement-requests/{}/cancel", id(&held)),
+        )
+        .await
+        .expect(200);
+    assert_eq!(c["status"], "cancelled");
+    assert_eq!(status_of(&app, waiting).await["status"], "backordered");
+    assert_eq!(level(&app, a, n.regional, "good").await, (1, 0));
+    // New requests for it are refused.
+    app.post(Engineer, "/api/v1/replacement-requests", body(n.site, a, 1))
+        .await
+        .expect_problem(422, "validation_failed");
     app.assert_verified().await;
 }

@@ -529,6 +529,16 @@ pub(crate) async fn retry_backorder(
     db: &impl ConnectionTrait,
     r: &replacement_request::Model,
 ) -> AppResult<bool> {
+    // A part deactivated since the request cannot be reserved; its
+    // backorders wait (or are cancelled) instead of failing the receipt or
+    // release that made stock available.
+    let active = part::Entity::find_by_id(r.part_id)
+        .one(db)
+        .await?
+        .is_some_and(|p| p.active);
+    if !active {
+        return Ok(false);
+    }
     // Take the row (its lock on PostgreSQL): a concurrent fill of the same
     // request waits here, then finds it no longer backordered.
     let now = Utc::now();
