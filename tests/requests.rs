@@ -30,6 +30,7 @@ both_backends!(
     every_arrival_of_good_stock_fills_backorders,
     lateral_dispatch_is_no_hit,
     a_deactivated_part_stays_backordered,
+    racing_dispatches_and_cancels_settle_once,
 );
 
 /// The request network: the fixture's depot and regional warehouse (which
@@ -1473,5 +1474,62 @@ async fn a_deactivated_part_stays_backordered(app: TestApp) {
     app.post(Engineer, "/api/v1/replacement-requests", body(n.site, a, 1))
         .await
         .expect_problem(422, "validation_failed");
+    app.assert_verified().await;
+}
+
+async fn racing_dispatches_and_cancels_settle_once(app: TestApp) {
+    let net = setup(&app).await;
+    let (n, a) = (&net.n, net.n.parts[0]);
+    stock(&app, n, n.regional, a, 2).await;
+    let rid = id(&request(&app, n.site, a, 1).await);
+    let handles: Vec<_> = (0..8)
+        .map(|i| {
+            let client = app.client.clone();
+            let (action, role, body) = if i % 2 == 0 {
+                ("dispatch", Warehouse, Some(dispatch_body()))
+            } else {
+                ("cancel", Engineer, None)
+            };
+            let url = format!("{}/api/v1/replacement-requests/{rid}/{action}", app.base);
+            let token = app.token(role).to_owned();
+            tokio::spawn(async move {
+                let mut req = client.post(url).bearer_auth(token);
+                if let Some(b) = body {
+                    req = req.json(&b);
+                }
+                let r = req.send().await.unwrap();
+                (
+                    action,
+                    r.status().as_u16(),
+                    r.json::<Value>().await.unwrap(),
+                )
+            })
+        })
+        .collect();
+    let mut won = Vec::new();
+    for h in handles {
+        let (action, status, body) = h.await.unwrap();
+        match status {
+            200 => won.push(action),
+            409 => assert_eq!(body["code"], "invalid_transition", "{body}"),
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!(won.len(), 1, "exactly one action wins: {won:?}");
+    let r = status_of(&app, rid).await;
+    match won[0] {
+        "dispatch" => {
+            assert_eq!(r["status"], "dispatched");
+            assert_eq!(level(&app, a, n.regional, "good").await, (1, 0));
+            assert_eq!(app.count("shipments").await, 1);
+            assert_eq!(app.count("demand_records").await, 1);
+        }
+        _ => {
+            assert_eq!(r["status"], "cancelled");
+            assert_eq!(level(&app, a, n.regional, "good").await, (2, 0));
+            assert_eq!(app.count("shipments").await, 0);
+            assert_eq!(app.count("demand_records").await, 0);
+        }
+    }
     app.assert_verified().await;
 }
