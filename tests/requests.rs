@@ -31,6 +31,7 @@ both_backends!(
     lateral_dispatch_is_no_hit,
     a_deactivated_part_stays_backordered,
     racing_dispatches_and_cancels_settle_once,
+    documented_without_colliding_schema_names,
 );
 
 /// The request network: the fixture's depot and regional warehouse (which
@@ -1532,4 +1533,32 @@ async fn racing_dispatches_and_cancels_settle_once(app: TestApp) {
         }
     }
     app.assert_verified().await;
+}
+
+async fn documented_without_colliding_schema_names(app: TestApp) {
+    let spec = app
+        .send(reqwest::Method::GET, "/api/v1/openapi.json", None, None)
+        .await
+        .expect(200);
+    for path in [
+        "/api/v1/replacement-requests",
+        "/api/v1/replacement-requests/{id}",
+        "/api/v1/replacement-requests/{id}/dispatch",
+        "/api/v1/replacement-requests/{id}/deliver",
+        "/api/v1/replacement-requests/{id}/return",
+        "/api/v1/replacement-requests/{id}/receive-return",
+        "/api/v1/replacement-requests/{id}/close",
+        "/api/v1/replacement-requests/{id}/cancel",
+        "/api/v1/demand-records",
+        "/api/v1/kpis/replacement-requests",
+        "/api/v1/holidays",
+        "/api/v1/holidays/{id}",
+    ] {
+        assert!(spec["paths"][path].is_object(), "{path} documented");
+    }
+    let schemas = &spec["components"]["schemas"];
+    // The transfer's create body and the request's are different schemas.
+    assert!(schemas["CreateRequest"]["properties"]["from_warehouse_id"].is_object());
+    assert!(schemas["NewReplacementRequest"]["properties"]["ticket_ref"].is_object());
+    assert!(schemas["ReplacementRequest"]["properties"]["deadline_at"].is_object());
 }

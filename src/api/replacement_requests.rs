@@ -23,7 +23,8 @@ use crate::requests::calendar::{self as holidays, Holiday, HolidayFilter, Holida
 use crate::requests::demand::{self, DemandFilter, DemandRecord};
 use crate::requests::kpis::{self, RequestKpiWindow, RequestKpis};
 use crate::requests::{
-    self, AnnounceReturn, CreateRequest, DispatchRequest, ReplacementRequest, RequestFilter, Viewer,
+    self, AnnounceReturn, DispatchRequest, NewReplacementRequest, ReplacementRequest,
+    RequestFilter, Viewer,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -64,12 +65,12 @@ fn viewer(c: &Caller) -> Viewer {
 /// 422 for an unknown or deactivated site or part, a site without an SLA
 /// class, or a quantity outside 1..1,000,000. Roles: engineer, admin.
 #[utoipa::path(post, path = "/api/v1/replacement-requests", tag = "requests",
-    request_body = CreateRequest, params(crate::api::docs::IdempotencyKeyHeader),
+    request_body = NewReplacementRequest, params(crate::api::docs::IdempotencyKeyHeader),
     responses((status = 201, body = ReplacementRequest), ApiErrors))]
 async fn create_request(
     State(s): State<AppState>,
     caller: Caller,
-    body: IdempotentJson<CreateRequest>,
+    body: IdempotentJson<NewReplacementRequest>,
 ) -> AppResult<Response> {
     caller.require(REQUESTERS)?;
     let (who, req) = (viewer(&caller), body.value);

@@ -116,7 +116,7 @@ impl Viewer {
 /// Body of `POST /api/v1/replacement-requests`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CreateRequest {
+pub struct NewReplacementRequest {
     /// The service ticket this part is for, e.g. `INC-4711`.
     #[schema(min_length = 1, max_length = 200, example = "INC-4711")]
     pub ticket_ref: String,
@@ -404,7 +404,7 @@ async fn need(
 pub async fn create(
     db: &impl ConnectionTrait,
     viewer: Viewer,
-    req: CreateRequest,
+    req: NewReplacementRequest,
 ) -> AppResult<ReplacementRequest> {
     let mut v = Validator::new();
     v.text("ticket_ref", &req.ticket_ref, MAX_NAME)
