@@ -18,6 +18,8 @@
 //! - [`forecasting`] — forecast runs over recorded or uploaded demand.
 //! - [`master`] — master data services: parts, network, sites, vendors.
 //! - [`planning`] — the pure planning engine: forecasting and stock policy.
+//! - [`requests`] — engineers' replacement-part requests: SLA deadlines,
+//!   sourcing, backorders, lifecycle, demand records and their KPIs.
 //! - [`demo`] — the demo network seeded by `serve --demo`.
 pub mod api;
 pub mod auth;
@@ -32,6 +34,7 @@ pub mod inventory;
 pub mod logistics;
 pub mod master;
 pub mod planning;
+pub mod requests;
 pub mod server;
 
 /// The OpenAPI document as pretty JSON.

@@ -8,8 +8,10 @@
 //! unit costs, so the service converts to and from `rust_decimal::Decimal`.
 
 pub mod api_token;
+pub mod demand_record;
 pub mod forecast_result;
 pub mod forecast_run;
+pub mod holiday;
 pub mod idempotency_key;
 pub mod installed_base;
 pub mod lane;
@@ -19,6 +21,7 @@ pub mod purchase_order;
 pub mod purchase_order_line;
 pub mod repair_line;
 pub mod repair_order;
+pub mod replacement_request;
 pub mod reservation;
 pub mod return_line;
 pub mod return_order;

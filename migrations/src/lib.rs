@@ -12,6 +12,7 @@ mod m20261123_000004_transfers;
 mod m20261123_000005_purchasing;
 mod m20261123_000006_repair_returns_scrap;
 mod m20261123_000007_serials;
+mod m20261123_000008_replacement_requests;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_purchasing::Migration),
             Box::new(m20261123_000006_repair_returns_scrap::Migration),
             Box::new(m20261123_000007_serials::Migration),
+            Box::new(m20261123_000008_replacement_requests::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ pub mod network;
 pub mod parts;
 pub mod purchasing;
 pub mod repair;
+pub mod replacement_requests;
 pub mod returns;
 pub mod scrap;
 pub mod serials;
@@ -60,6 +61,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(transfers::router())
         .merge(purchasing::router())
         .merge(kpis::router())
+        .merge(replacement_requests::router())
 }
 
 /// The OpenAPI document of the whole API.

@@ -22,6 +22,7 @@ use crate::inventory::reservations::{
 };
 use crate::inventory::verify::{self, VerifyReport};
 use crate::master::Page;
+use crate::requests;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -157,7 +158,13 @@ async fn reverse_document(
         body.key,
         body.fingerprint,
         StatusCode::CREATED,
-        |tx| documents::reverse(tx, actor, id, req.clone())
+        |tx| {
+            let req = req.clone();
+            async move {
+                requests::refuse_dispatch_document(tx, id).await?;
+                documents::reverse(tx, actor, id, req).await
+            }
+        }
     )
 }
 
@@ -219,7 +226,10 @@ async fn release_reservation(
         call.key,
         call.fingerprint,
         StatusCode::OK,
-        |tx| reservations::release(tx, id)
+        |tx| async move {
+            requests::refuse_held_reservation(tx, id, "release").await?;
+            reservations::release(tx, id).await
+        }
     )
 }
 
@@ -240,7 +250,13 @@ async fn consume_reservation(
         body.key,
         body.fingerprint,
         StatusCode::CREATED,
-        |tx| reservations::consume(tx, actor, id, req.clone())
+        |tx| {
+            let req = req.clone();
+            async move {
+                requests::refuse_held_reservation(tx, id, "consume").await?;
+                reservations::consume(tx, actor, id, req).await
+            }
+        }
     )
 }
 

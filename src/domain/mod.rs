@@ -3,6 +3,7 @@
 //!
 //! Nothing here touches the database or HTTP, so the rules can be unit
 //! tested and reused by the CLI and the planning engine.
+pub mod calendar;
 pub mod kinds;
 pub mod money;
 pub mod stock;

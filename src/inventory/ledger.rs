@@ -231,6 +231,13 @@ pub async fn post(
                 .add += m.quantity;
         }
     }
+    // Parts whose good stock grew in a warehouse: backorders may now be filled.
+    let mut arrived: Vec<i64> = effects
+        .iter()
+        .filter(|(k, e)| e.add > 0 && k.condition == Condition::Good)
+        .map(|(k, _)| k.part_id)
+        .collect();
+    arrived.dedup();
     for (key, e) in effects {
         if e.add > 0 {
             balances::increase(db, key, e.add).await?;
@@ -277,5 +284,6 @@ pub async fn post(
             by_movement.insert(row.id, units);
         }
     }
+    crate::requests::backorders::stock_available(db, &arrived).await?;
     document_from_rows(document, movements, by_movement)
 }

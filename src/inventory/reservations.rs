@@ -224,6 +224,10 @@ pub async fn release(db: &impl ConnectionTrait, id: i64) -> AppResult<Reservatio
     }
     close(db, &r, "released", "release", None).await?;
     balances::release(db, r.key(), r.quantity).await?;
+    if r.condition == Condition::Good {
+        // Released good units may fill a backordered replacement request.
+        crate::requests::backorders::stock_available(db, &[r.part_id]).await?;
+    }
     get(db, id).await
 }
 

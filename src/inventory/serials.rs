@@ -170,7 +170,7 @@ pub async fn check_placed(
             Some(u) => {
                 let here = u.location_kind == location.kind.as_str()
                     && u.location_id == location.id
-                    && u.condition == condition.as_str();
+                    && (location.kind == LocationKind::Site || u.condition == condition.as_str());
                 if !here {
                     return Err(AppError::SerialElsewhere {
                         serial: serial.clone(),
@@ -266,11 +266,15 @@ pub(crate) async fn carry(
                     .and_where(Expr::col(serial_unit::Column::Id).eq(unit.id))
                     .and_where(
                         Expr::col(serial_unit::Column::LocationKind).eq(movement.from_kind.clone()),
-                    )
-                    .and_where(
+                    );
+                // A unit at a site fails there, outside the ledger: it
+                // leaves the site in whatever condition the return says.
+                if from != LocationKind::Site {
+                    update.and_where(
                         Expr::col(serial_unit::Column::Condition)
                             .eq(movement.from_condition.clone()),
                     );
+                }
                 match movement.from_id {
                     Some(id) => update.and_where(Expr::col(serial_unit::Column::LocationId).eq(id)),
                     None => update.and_where(Expr::col(serial_unit::Column::LocationId).is_null()),

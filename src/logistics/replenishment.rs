@@ -12,7 +12,8 @@
 //!   transfers whose destination is the warehouse
 //!   ([`super::transfers::in_transit`]), whatever condition they will
 //!   arrive in;
-//! - `backorders`: always 0 until replacement requests can be backordered.
+//! - `backorders`: units of backordered replacement requests from sites
+//!   this warehouse serves ([`crate::requests::backordered_units`]).
 //!
 //! A part is suggested when its position is at or below its reorder point,
 //! for `max_level - position` units (an (s, S) policy). Deactivated parts
@@ -353,6 +354,7 @@ pub async fn suggestions(
         None => HashMap::new(),
     };
     let supplier = default_supplier(db).await?.map(|v| v.id);
+    let backordered = crate::requests::backordered_units(db, warehouse_id).await?;
     // Deactivated parts are no longer bought or moved: not suggested.
     let part_numbers: HashMap<i64, String> = part::Entity::find()
         .filter(part::Column::Id.is_in(levels.iter().map(|l| l.part_id)))
@@ -371,7 +373,7 @@ pub async fn suggestions(
         let (on_hand, reserved) = here.get(&l.part_id).copied().unwrap_or((0, 0));
         let ordered = on_order.get(&l.part_id).copied().unwrap_or(0);
         let in_transit = arriving.get(&l.part_id).copied().unwrap_or(0);
-        let backorders = 0;
+        let backorders = backordered.get(&l.part_id).copied().unwrap_or(0);
         let position = on_hand + ordered + in_transit - reserved - backorders;
         let quantity = i64::from(l.max_level) - position;
         if position > i64::from(l.reorder_point) || quantity <= 0 {

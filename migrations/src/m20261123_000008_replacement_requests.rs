@@ -1,0 +1,354 @@
+//! Engineers' replacement-part requests (process 4.1.3 calling 4.2): the
+//! request with its SLA deadline, sourcing decision and lifecycle; the
+//! demand record every dispatch writes for planning; and the holidays of
+//! the business calendar that business-hour SLA classes count in.
+//!
+//! Numbered 000008 so that 000007 stays free for the serial-number work
+//! landing beside it; the two touch no common table.
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum ReplacementRequests {
+    Table,
+    Id,
+    EngineerId,
+    TicketRef,
+    SiteId,
+    PartId,
+    Quantity,
+    Priority,
+    Note,
+    FailedSerial,
+    Status,
+    SlaClassId,
+    RequestedAt,
+    DeadlineAt,
+    ServingWarehouseId,
+    SourceWarehouseId,
+    SourceKind,
+    SourcingCost,
+    SlaAtRisk,
+    RiskReason,
+    ReservationId,
+    PromisedEta,
+    Eta,
+    ReturnExpected,
+    IssueDocumentId,
+    ShipmentId,
+    ReturnId,
+    SourcedAt,
+    DispatchedAt,
+    DeliveredAt,
+    ReturnedAt,
+    ClosedAt,
+    CancelledAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum DemandRecords {
+    Table,
+    Id,
+    RequestId,
+    PartId,
+    SiteId,
+    WarehouseId,
+    ServingWarehouseId,
+    Quantity,
+    Hit,
+    OccurredAt,
+}
+
+#[derive(DeriveIden)]
+enum Holidays {
+    Table,
+    Id,
+    Day,
+    Region,
+    Name,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Parts {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Warehouses {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Sites {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum SlaClasses {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Users {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Reservations {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum StockDocuments {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Shipments {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Returns {
+    Table,
+    Id,
+}
+
+fn fk(
+    name: &str,
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(name)
+        .from(from.0, from.1)
+        .to(to.0, to.1)
+        .on_delete(ForeignKeyAction::Restrict)
+        .take()
+}
+
+fn index(name: &str, table: impl IntoIden, cols: &[&str]) -> IndexCreateStatement {
+    let mut i = Index::create();
+    i.name(name).table(table);
+    for c in cols {
+        i.col(Alias::new(*c));
+    }
+    i.take()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use ReplacementRequests as R;
+        m.create_table(
+            Table::create()
+                .table(R::Table)
+                .col(big_pk_auto(R::Id))
+                .col(big_integer(R::EngineerId))
+                .col(string(R::TicketRef))
+                .col(big_integer(R::SiteId))
+                .col(big_integer(R::PartId))
+                .col(integer(R::Quantity).check(Expr::col(R::Quantity).gt(0)))
+                .col(
+                    string(R::Priority)
+                        .check(Expr::col(R::Priority).is_in(["low", "normal", "high", "critical"])),
+                )
+                .col(text(R::Note))
+                .col(string_null(R::FailedSerial))
+                .col(string(R::Status).check(Expr::col(R::Status).is_in([
+                    "backordered",
+                    "sourced",
+                    "dispatched",
+                    "delivered",
+                    "defective_returned",
+                    "closed",
+                    "cancelled",
+                ])))
+                .col(big_integer(R::SlaClassId))
+                .col(timestamp_with_time_zone(R::RequestedAt))
+                .col(timestamp_with_time_zone(R::DeadlineAt))
+                .col(big_integer(R::ServingWarehouseId))
+                .col(big_integer_null(R::SourceWarehouseId))
+                .col(string(R::SourceKind).check(Expr::col(R::SourceKind).is_in([
+                    "serving",
+                    "lateral",
+                    "earliest",
+                    "backorder",
+                ])))
+                .col(string_null(R::SourcingCost))
+                .col(boolean(R::SlaAtRisk))
+                .col(text(R::RiskReason))
+                .col(big_integer_null(R::ReservationId))
+                .col(timestamp_with_time_zone_null(R::PromisedEta))
+                .col(timestamp_with_time_zone_null(R::Eta))
+                .col(boolean(R::ReturnExpected))
+                .col(big_integer_null(R::IssueDocumentId))
+                .col(big_integer_null(R::ShipmentId))
+                .col(big_integer_null(R::ReturnId))
+                .col(timestamp_with_time_zone_null(R::SourcedAt))
+                .col(timestamp_with_time_zone_null(R::DispatchedAt))
+                .col(timestamp_with_time_zone_null(R::DeliveredAt))
+                .col(timestamp_with_time_zone_null(R::ReturnedAt))
+                .col(timestamp_with_time_zone_null(R::ClosedAt))
+                .col(timestamp_with_time_zone_null(R::CancelledAt))
+                .col(timestamp_with_time_zone(R::UpdatedAt))
+                .foreign_key(&mut fk(
+                    "fk_replacement_requests_engineer",
+                    (R::Table, R::EngineerId),
+                    (Users::Table, Users::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_replacement_requests_site",
+                    (R::Table, R::SiteId),
+                    (Sites::Table, Sites::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_replacement_requests_part",
+                    (R::Table, R::PartId),
+                    (Parts::Table, Parts::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_replacement_requests_sla_class",
+                    (R::Table, R::SlaClassId),
+                    (SlaClasses::Table, SlaClasses::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_replacement_requests_serving",
+                    (R::Table, R::ServingWarehouseId),
+                    (Warehouses::Table, Warehouses::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_replacement_requests_source",
+                    (R::Table, R::SourceWarehouseId),
+                    (Warehouses::Table, Warehouses::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_replacement_requests_reservation",
+                    (R::Table, R::ReservationId),
+                    (Reservations::Table, Reservations::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_replacement_requests_issue",
+                    (R::Table, R::IssueDocumentId),
+                    (StockDocuments::Table, StockDocuments::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_replacement_requests_shipment",
+                    (R::Table, R::ShipmentId),
+                    (Shipments::Table, Shipments::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_replacement_requests_return",
+                    (R::Table, R::ReturnId),
+                    (Returns::Table, Returns::Id),
+                ))
+                .take(),
+        )
+        .await?;
+        // Backorder fill looks requests up by part and status on every
+        // good-stock arrival; engineers list their own.
+        m.create_index(index(
+            "ix_replacement_requests_part_status",
+            R::Table,
+            &["part_id", "status", "deadline_at"],
+        ))
+        .await?;
+        m.create_index(index(
+            "ix_replacement_requests_engineer",
+            R::Table,
+            &["engineer_id"],
+        ))
+        .await?;
+
+        use DemandRecords as D;
+        m.create_table(
+            Table::create()
+                .table(D::Table)
+                .col(big_pk_auto(D::Id))
+                .col(big_integer(D::RequestId).unique_key())
+                .col(big_integer(D::PartId))
+                .col(big_integer(D::SiteId))
+                .col(big_integer(D::WarehouseId))
+                .col(big_integer(D::ServingWarehouseId))
+                .col(integer(D::Quantity).check(Expr::col(D::Quantity).gt(0)))
+                .col(boolean(D::Hit))
+                .col(timestamp_with_time_zone(D::OccurredAt))
+                .foreign_key(&mut fk(
+                    "fk_demand_records_request",
+                    (D::Table, D::RequestId),
+                    (R::Table, R::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_demand_records_part",
+                    (D::Table, D::PartId),
+                    (Parts::Table, Parts::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_demand_records_site",
+                    (D::Table, D::SiteId),
+                    (Sites::Table, Sites::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_demand_records_warehouse",
+                    (D::Table, D::WarehouseId),
+                    (Warehouses::Table, Warehouses::Id),
+                ))
+                .take(),
+        )
+        .await?;
+        m.create_index(index(
+            "ix_demand_records_occurred",
+            D::Table,
+            &["occurred_at"],
+        ))
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(Holidays::Table)
+                .col(big_pk_auto(Holidays::Id))
+                // ISO date `YYYY-MM-DD`, local to the sites it applies to.
+                .col(string(Holidays::Day))
+                // A site region, or empty for every site.
+                .col(string(Holidays::Region))
+                .col(string(Holidays::Name))
+                .col(timestamp_with_time_zone(Holidays::CreatedAt))
+                .take(),
+        )
+        .await?;
+        m.create_index(
+            index(
+                "ux_holidays_day_region",
+                Holidays::Table,
+                &["day", "region"],
+            )
+            .unique()
+            .take(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for table in [
+            Holidays::Table.into_iden(),
+            DemandRecords::Table.into_iden(),
+            ReplacementRequests::Table.into_iden(),
+        ] {
+            m.drop_table(Table::drop().table(table).take()).await?;
+        }
+        Ok(())
+    }
+}
