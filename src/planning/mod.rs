@@ -5,5 +5,8 @@
 //!   TSB, ADIDA, IMAPA), classification, installed base, backtest.
 //! - [`policy`] — lead-time demand, EBO, base stock, (R,Q), time-based
 //!   service, METRIC / VARI-METRIC and marginal-analysis optimisation.
+//! - [`sim`] — seeded discrete-event simulation of a network, in parallel
+//!   replications with confidence intervals.
 pub mod forecast;
 pub mod policy;
+pub mod sim;
