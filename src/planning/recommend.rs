@@ -6,7 +6,9 @@
 //! Every part is a two-echelon system: the depot and the warehouses that
 //! serve sites (the *bases*).
 //! - A base's order-and-ship time is the sum of lane transits on its path
-//!   from the depot. Intermediate warehouses that serve no site of their own
+//!   from the depot. Sites served by the depot itself form a base with no
+//!   transit whose stock is added to the depot's (its row shows the sum;
+//!   the simulation then pools the two, which only helps). Intermediate warehouses that serve no site of their own
 //!   get no stock: in the plan they are cross-docks on the way.
 //! - The depot's resupply time is the repair cycle (return + turnaround)
 //!   plus the beyond-repair share times the supplier lead time for a
@@ -123,14 +125,6 @@ pub fn recommend(
     }
     let w = model.warehouses.len();
     let rates = model.demand_rates();
-    for stream in &model.streams {
-        if stream.warehouse == model.depot && rates[model.slot(stream.part, model.depot)] > 0.0 {
-            return Err(invalid(format!(
-                "site {} is served by the depot {}; plan models a depot and the warehouses below it, so serve sites from a warehouse with a parent",
-                model.sites[stream.site], model.warehouses[model.depot].code
-            )));
-        }
-    }
     // Order-and-ship time from the depot to each warehouse.
     let resupply: Vec<f64> = (0..w)
         .map(|mut at| {
@@ -145,9 +139,7 @@ pub fn recommend(
     let mut networks = Vec::new();
     let mut specs = Vec::new();
     for (p, part) in model.parts.iter().enumerate() {
-        let bases: Vec<usize> = (0..w)
-            .filter(|&i| i != model.depot && rates[p * w + i] > 0.0)
-            .collect();
+        let bases: Vec<usize> = (0..w).filter(|&i| rates[p * w + i] > 0.0).collect();
         if bases.is_empty() {
             continue;
         }
@@ -222,6 +214,40 @@ pub fn recommend(
                 let slot = p * w + warehouse;
                 let pipeline = system.base_pipeline(b, &depot, pipeline_model)?;
                 let base_stock = stock[b + 1];
+                if warehouse == model.depot {
+                    // Sites served by the depot itself: a base with no
+                    // transit whose stock sits on the depot's shelf.
+                    let tail = pipeline.tail(base_stock);
+                    let fill = if pipeline.mean() == 0.0 {
+                        1.0
+                    } else {
+                        tail.cdf_below()
+                    };
+                    let on_hand = base_stock as f64 - pipeline.mean() + tail.expected_backorders;
+                    let merged = levels[slot].max + base_stock as i64;
+                    levels[slot] = Level::base_stock(merged);
+                    service_inputs[slot] = (depot.delay, base_stock);
+                    fill_weighted += rate_of(system, b) * fill;
+                    availability_weighted += rate_of(system, b) * tail.cdf;
+                    total_rate += rate_of(system, b);
+                    total_backorders += tail.expected_backorders;
+                    investment += base_stock as f64 * part.unit_cost;
+                    shelf_value += on_hand * part.unit_cost;
+                    if let Some(row) = locations.iter_mut().rev().find(|r| r.slot == slot) {
+                        row.demand_rate = rate_of(system, b);
+                        row.max = merged;
+                        row.reorder_point = merged - 1;
+                        row.pipeline_mean = pipeline.mean();
+                        row.safety_stock = base_stock as f64 - pipeline.mean();
+                        row.analytic = Analytic {
+                            fill_rate: Some(fill),
+                            availability: tail.cdf,
+                            expected_backorders: tail.expected_backorders,
+                            expected_on_hand: row.analytic.expected_on_hand + on_hand,
+                        };
+                    }
+                    continue;
+                }
                 let q = order_quantities[p];
                 let rate = system.demand_rates()[b];
                 let (level, analytic) = if q > 1 && !part.repairable && base_stock > 0 {
@@ -294,6 +320,10 @@ pub fn recommend(
         locations,
         levels,
     })
+}
+
+fn rate_of(system: &MetricSystem, base: usize) -> f64 {
+    system.demand_rates()[base]
 }
 
 /// `(s, S)` with batch `q` at a base whose one-for-one stock was
@@ -441,7 +471,9 @@ fn within(
             }
         })
         .collect();
-    if let Some(emergency) = model.emergency {
+    if let Some(emergency) = model.emergency
+        && stream.warehouse != model.depot
+    {
         let (rate, time, stock) = depot_inputs[stream.part];
         if emergency.transit <= window {
             laterals.push(LateralSource {
