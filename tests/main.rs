@@ -13,6 +13,7 @@ mod parts;
 mod policy;
 mod purchasing;
 mod repair;
+mod simulation;
 mod sites;
 mod stock;
 mod stocktake;
