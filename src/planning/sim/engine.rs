@@ -5,9 +5,9 @@
 //!   rate `Λ = Σ rates`; the stream of each failure is drawn from a Walker
 //!   alias table in O(1). They never enter the event queue: the loop compares
 //!   the next failure time with the head of the queue.
-//! - The queue is a binary heap of 16-byte `Copy` events (time, kind + part,
-//!   warehouse, quantity); it only holds units in transit, in repair and on
-//!   order, so it stays small.
+//! - The queue is a binary heap of 16-byte `Copy` events packed in a `u128`
+//!   that compares as one integer; it only holds units in transit, in repair
+//!   and on order, so it stays small.
 //! - State is flat `Vec`s indexed by `part * warehouses + warehouse`; the
 //!   backorder queues are `VecDeque`s that reach their working size during
 //!   warm-up and are then reused, so steady state allocates nothing.
@@ -35,7 +35,7 @@ use super::model::SimModel;
 use super::{ReplicationResult, SlotCounters};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
-use std::cmp::Ordering;
+use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
 /// Event kinds, stored in the top bits of [`Event::key`].
@@ -46,38 +46,41 @@ const FAILURE: u32 = 3;
 const KIND_SHIFT: u32 = 29;
 const INDEX_MASK: u32 = (1 << KIND_SHIFT) - 1;
 
-/// A scheduled event: 16 bytes, `Copy`.
-#[derive(Debug, Clone, Copy)]
-struct Event {
-    time: f64,
-    /// Kind in the top 3 bits, part (or stream for failures) below.
-    key: u32,
-    warehouse: u16,
-    quantity: u16,
-}
+/// A scheduled event packed in one `u128` (16 bytes, `Copy`): from the top,
+/// the time's IEEE bits (64; times are finite and >= 0, where the bit pattern
+/// orders like the number), the key (32: kind in the top 3 bits, part or
+/// stream below), the warehouse (16) and the quantity (16). Comparing two
+/// events is one integer comparison, and equal times are ordered by key,
+/// warehouse and quantity, so the order never depends on the heap's layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Event(u128);
 
-impl PartialEq for Event {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
+impl Event {
+    #[inline]
+    fn new(time: f64, key: u32, warehouse: u16, quantity: u16) -> Self {
+        debug_assert!(time >= 0.0 && time.is_finite());
+        Self(
+            (u128::from(time.to_bits()) << 64)
+                | (u128::from(key) << 32)
+                | (u128::from(warehouse) << 16)
+                | u128::from(quantity),
+        )
     }
-}
-impl Eq for Event {}
-impl PartialOrd for Event {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
+    #[inline]
+    fn time(self) -> f64 {
+        f64::from_bits((self.0 >> 64) as u64)
     }
-}
-impl Ord for Event {
-    /// Reversed on time so `BinaryHeap` pops the earliest first; equal times
-    /// are ordered by key and warehouse so the order never depends on how
-    /// the heap happened to be laid out.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .time
-            .total_cmp(&self.time)
-            .then_with(|| other.key.cmp(&self.key))
-            .then_with(|| other.warehouse.cmp(&self.warehouse))
-            .then_with(|| other.quantity.cmp(&self.quantity))
+    #[inline]
+    fn key(self) -> u32 {
+        (self.0 >> 32) as u32
+    }
+    #[inline]
+    fn warehouse(self) -> u16 {
+        (self.0 >> 16) as u16
+    }
+    #[inline]
+    fn quantity(self) -> u16 {
+        self.0 as u16
     }
 }
 
@@ -149,6 +152,8 @@ pub(super) struct Prepared {
     poisson_streams: Vec<u32>,
     /// For each history part: its streams and their cumulative weights.
     history_streams: Vec<(Vec<u32>, Vec<f64>)>,
+    /// Unit cost per slot, so shelf changes need no division.
+    slot_cost: Vec<f64>,
 }
 
 impl Prepared {
@@ -175,6 +180,9 @@ impl Prepared {
             alias,
             poisson_streams,
             history_streams,
+            slot_cost: (0..model.levels.len())
+                .map(|slot| model.parts[slot / model.warehouses.len()].unit_cost)
+                .collect(),
         }
     }
 }
@@ -191,7 +199,7 @@ struct Engine<'m> {
     model: &'m SimModel,
     prepared: &'m Prepared,
     rng: Xoshiro256PlusPlus,
-    heap: BinaryHeap<Event>,
+    heap: BinaryHeap<Reverse<Event>>,
     now: f64,
     warehouses: usize,
     on_hand: Vec<i64>,
@@ -262,12 +270,12 @@ impl<'m> Engine<'m> {
 
     #[inline]
     fn push(&mut self, time: f64, kind: u32, index: usize, warehouse: usize, quantity: u16) {
-        self.heap.push(Event {
+        self.heap.push(Reverse(Event::new(
             time,
-            key: (kind << KIND_SHIFT) | index as u32,
-            warehouse: warehouse as u16,
+            (kind << KIND_SHIFT) | index as u32,
+            warehouse as u16,
             quantity,
-        });
+        )));
     }
 
     #[inline]
@@ -276,7 +284,7 @@ impl<'m> Engine<'m> {
         self.shelf_area += self.shelf_value * dt;
         self.shelf_last = self.now;
         self.on_hand[slot] += delta;
-        self.shelf_value += delta as f64 * self.model.parts[slot / self.warehouses].unit_cost;
+        self.shelf_value += delta as f64 * self.prepared.slot_cost[slot];
     }
 
     #[inline]
@@ -515,7 +523,7 @@ impl<'m> Engine<'m> {
             f64::INFINITY
         };
         loop {
-            let next_event = self.heap.peek().map_or(f64::INFINITY, |e| e.time);
+            let next_event = self.heap.peek().map_or(f64::INFINITY, |e| e.0.time());
             if next_failure <= next_event {
                 if next_failure >= horizon {
                     break;
@@ -531,13 +539,15 @@ impl<'m> Engine<'m> {
                 if next_event >= horizon {
                     break;
                 }
-                let Some(event) = self.heap.pop() else {
+                let Some(Reverse(event)) = self.heap.pop() else {
                     break;
                 };
-                self.now = event.time;
-                let index = (event.key & INDEX_MASK) as usize;
-                match event.key >> KIND_SHIFT {
-                    ARRIVAL => self.arrival(index, usize::from(event.warehouse), event.quantity),
+                self.now = event.time();
+                let index = (event.key() & INDEX_MASK) as usize;
+                match event.key() >> KIND_SHIFT {
+                    ARRIVAL => {
+                        self.arrival(index, usize::from(event.warehouse()), event.quantity())
+                    }
                     REPAIR_DONE => self.repair_done(index),
                     HISTORY_PERIOD => self.history_period(index),
                     _ => self.failure(index),
@@ -624,15 +634,18 @@ mod tests {
     fn events_pop_earliest_first() {
         let mut heap = BinaryHeap::new();
         for (i, t) in [3.0, 1.0, 2.0].into_iter().enumerate() {
-            heap.push(Event {
-                time: t,
-                key: i as u32,
-                warehouse: 0,
-                quantity: 1,
-            });
+            heap.push(Reverse(Event::new(t, i as u32, 7, 1)));
         }
-        let order: Vec<f64> = std::iter::from_fn(|| heap.pop().map(|e| e.time)).collect();
+        let order: Vec<f64> = std::iter::from_fn(|| heap.pop().map(|e| e.0.time())).collect();
         assert_eq!(order, vec![1.0, 2.0, 3.0]);
+        let e = Event::new(2.5, 0xDEAD, 3, 9);
+        assert_eq!(
+            (e.time(), e.key(), e.warehouse(), e.quantity()),
+            (2.5, 0xDEAD, 3, 9)
+        );
+        // Time dominates the order, then the key.
+        assert!(Event::new(1.0, 9, 0, 0) < Event::new(1.5, 0, 0, 0));
+        assert!(Event::new(1.0, 1, 0, 0) < Event::new(1.0, 2, 0, 0));
         assert_eq!(std::mem::size_of::<Event>(), 16);
     }
 }
