@@ -17,7 +17,10 @@
 //!   documents with state machines whose stock effects go through the ledger.
 //! - [`forecasting`] — forecast runs over recorded or uploaded demand.
 //! - [`master`] — master data services: parts, network, sites, vendors.
-//! - [`planning`] — the pure planning engine: forecasting and stock policy.
+//! - [`planning`] — the pure planning engine: forecasting, stock policy,
+//!   simulation, scenarios, recommendations.
+//! - [`planning_jobs`] — plans and simulations as background jobs claimed
+//!   through the database, and adopting a plan into stock levels.
 //! - [`demo`] — the demo network seeded by `serve --demo`.
 pub mod api;
 pub mod auth;
@@ -32,6 +35,7 @@ pub mod inventory;
 pub mod logistics;
 pub mod master;
 pub mod planning;
+pub mod planning_jobs;
 pub mod server;
 
 /// The OpenAPI document as pretty JSON.

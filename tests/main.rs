@@ -10,6 +10,7 @@ mod kpis;
 mod ledger_model;
 mod network;
 mod parts;
+mod planning_jobs;
 mod policy;
 mod purchasing;
 mod repair;

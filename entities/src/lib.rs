@@ -14,6 +14,7 @@ pub mod idempotency_key;
 pub mod installed_base;
 pub mod lane;
 pub mod part;
+pub mod planning_job;
 pub mod purchase_order;
 pub mod purchase_order_line;
 pub mod repair_line;

@@ -11,6 +11,7 @@ mod m20261123_000003_forecasts;
 mod m20261123_000004_transfers;
 mod m20261123_000005_purchasing;
 mod m20261123_000006_repair_returns_scrap;
+mod m20261123_000009_planning_jobs;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_transfers::Migration),
             Box::new(m20261123_000005_purchasing::Migration),
             Box::new(m20261123_000006_repair_returns_scrap::Migration),
+            Box::new(m20261123_000009_planning_jobs::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ pub mod idempotent;
 pub mod kpis;
 pub mod network;
 pub mod parts;
+pub mod planning;
 pub mod purchasing;
 pub mod repair;
 pub mod returns;
@@ -58,6 +59,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(transfers::router())
         .merge(purchasing::router())
         .merge(kpis::router())
+        .merge(planning::router())
 }
 
 /// The OpenAPI document of the whole API.

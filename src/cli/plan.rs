@@ -16,6 +16,7 @@ use crate::planning::sim::{self, Estimate, RunOptions, SimError, SimReport, Slot
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 /// Options shared by `plan` and `simulate`.
@@ -119,14 +120,10 @@ fn load(args: &RunArgs) -> Result<(Compiled, RunOptions), PlanCliError> {
     Ok((compiled, options))
 }
 
-/// Runs the replications with a progress bar on a terminal, and reports
-/// throughput on stderr.
-fn run_simulation(
-    compiled: &Compiled,
-    options: RunOptions,
-    model: &sim::SimModel,
-) -> Result<SimReport, PlanCliError> {
-    let bar = if std::io::stderr().is_terminal() {
+/// A progress bar over the replications, drawn only when stderr is a
+/// terminal.
+fn progress_bar(compiled: &Compiled, options: RunOptions) -> indicatif::ProgressBar {
+    if std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(options.replications as u64);
         if let Ok(style) = indicatif::ProgressStyle::with_template(
             "{msg} [{bar:30}] {pos}/{len} replications ({elapsed})",
@@ -137,10 +134,11 @@ fn run_simulation(
         bar
     } else {
         indicatif::ProgressBar::hidden()
-    };
-    let started = Instant::now();
-    let report = sim::simulate(model, options, &|| bar.inc(1))?;
-    bar.finish_and_clear();
+    }
+}
+
+/// Reports the events simulated and the throughput on stderr.
+fn throughput(options: RunOptions, report: &SimReport, started: Instant) {
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(
         "{} replications, {} events in {:.2} s on {} threads ({:.1} M events/s)",
@@ -150,21 +148,18 @@ fn run_simulation(
         options.threads.min(options.replications),
         report.events as f64 / seconds.max(1e-9) / 1e6
     );
-    Ok(report)
 }
 
 /// `spares simulate`.
 pub fn simulate(args: &RunArgs, out: &mut dyn Write) -> Result<(), PlanCliError> {
     let (compiled, options) = load(args)?;
-    let report = run_simulation(&compiled, options, &compiled.model)?;
+    let bar = progress_bar(&compiled, options);
+    let started = Instant::now();
+    let report = sim::simulate(&compiled.model, options, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    throughput(options, &report, started);
     if args.json {
-        let output = SimulateOutput {
-            scenario: &compiled.name,
-            what_if: &compiled.what_if,
-            simulation: &report,
-        };
-        serde_json::to_writer(&mut *out, &output).map_err(std::io::Error::other)?;
-        writeln!(out)?;
+        writeln!(out, "{}", simulate_json(&compiled, &report)?)?;
     } else {
         write_simulation_table(out, &compiled, &report)?;
     }
@@ -172,10 +167,15 @@ pub fn simulate(args: &RunArgs, out: &mut dyn Write) -> Result<(), PlanCliError>
     Ok(())
 }
 
-/// `spares plan`.
-pub fn plan(args: &PlanArgs, out: &mut dyn Write) -> Result<(), PlanCliError> {
-    let (compiled, options) = load(&args.run)?;
-    let target = args.target_fill_rate.unwrap_or(compiled.target_fill_rate);
+/// Recommends stock for `compiled` at `target` and simulates the
+/// recommendation (the work of `spares plan` and of a plan job).
+pub fn compute_plan(
+    compiled: &Compiled,
+    options: RunOptions,
+    target: f64,
+    progress: &(dyn Fn() + Sync),
+    cancel: &AtomicBool,
+) -> Result<(Recommendation, SimReport), PlanCliError> {
     if !(target > 0.0 && target < 1.0) {
         return Err(PlanCliError::InvalidArguments(format!(
             "--target-fill-rate must be strictly between 0 and 1, got {target}"
@@ -189,31 +189,74 @@ pub fn plan(args: &PlanArgs, out: &mut dyn Write) -> Result<(), PlanCliError> {
     )?;
     let mut model = compiled.model.clone();
     model.levels = recommendation.levels.clone();
-    let report = run_simulation(&compiled, options, &model)?;
-    let find = |row: &LocationPlan| {
-        report
+    let report = sim::simulate_cancellable(&model, options, progress, cancel)?;
+    Ok((recommendation, report))
+}
+
+fn find_location<'a>(report: &'a SimReport, row: &LocationPlan) -> Option<&'a SlotReport> {
+    report
+        .locations
+        .iter()
+        .find(|s| s.part == row.part && s.warehouse == row.warehouse)
+}
+
+/// The JSON of `spares plan --json` (one line, no newline).
+pub fn plan_json(
+    compiled: &Compiled,
+    recommendation: &Recommendation,
+    report: &SimReport,
+) -> Result<String, PlanCliError> {
+    let output = PlanOutput {
+        scenario: &compiled.name,
+        what_if: &compiled.what_if,
+        recommendation,
+        locations: recommendation
             .locations
             .iter()
-            .find(|s| s.part == row.part && s.warehouse == row.warehouse)
+            .map(|plan| PlanRow {
+                plan,
+                simulated: find_location(report, plan),
+            })
+            .collect(),
+        simulation: report,
     };
+    Ok(serde_json::to_string(&output).map_err(std::io::Error::other)?)
+}
+
+/// The JSON of `spares simulate --json` (one line, no newline).
+pub fn simulate_json(compiled: &Compiled, report: &SimReport) -> Result<String, PlanCliError> {
+    let output = SimulateOutput {
+        scenario: &compiled.name,
+        what_if: &compiled.what_if,
+        simulation: report,
+    };
+    Ok(serde_json::to_string(&output).map_err(std::io::Error::other)?)
+}
+
+/// `spares plan`.
+pub fn plan(args: &PlanArgs, out: &mut dyn Write) -> Result<(), PlanCliError> {
+    let (compiled, options) = load(&args.run)?;
+    let target = args.target_fill_rate.unwrap_or(compiled.target_fill_rate);
+    if !(target > 0.0 && target < 1.0) {
+        return Err(PlanCliError::InvalidArguments(format!(
+            "--target-fill-rate must be strictly between 0 and 1, got {target}"
+        )));
+    }
+    let bar = progress_bar(&compiled, options);
+    let started = Instant::now();
+    let (recommendation, report) = compute_plan(
+        &compiled,
+        options,
+        target,
+        &|| bar.inc(1),
+        &AtomicBool::new(false),
+    )?;
+    bar.finish_and_clear();
+    throughput(options, &report, started);
     if args.run.json {
-        let output = PlanOutput {
-            scenario: &compiled.name,
-            what_if: &compiled.what_if,
-            recommendation: &recommendation,
-            locations: recommendation
-                .locations
-                .iter()
-                .map(|plan| PlanRow {
-                    plan,
-                    simulated: find(plan),
-                })
-                .collect(),
-            simulation: &report,
-        };
-        serde_json::to_writer(&mut *out, &output).map_err(std::io::Error::other)?;
-        writeln!(out)?;
+        writeln!(out, "{}", plan_json(&compiled, &recommendation, &report)?)?;
     } else {
+        let find = |row: &LocationPlan| find_location(&report, row);
         write_plan_table(out, &compiled, &recommendation, &report, &find)?;
     }
     out.flush()?;

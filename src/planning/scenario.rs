@@ -12,7 +12,7 @@ use crate::planning::sim::model::HOURS_PER_DAY;
 use crate::planning::sim::{
     DemandHistory, Emergency, LateralLane, Level, Part, SimModel, SlaClass, Stream, Warehouse,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -39,7 +39,7 @@ pub enum ScenarioError {
 }
 
 /// A scenario file as written.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     pub name: String,
@@ -52,6 +52,7 @@ pub struct Scenario {
     pub warehouses: Vec<WarehouseSection>,
     #[serde(default)]
     pub lanes: Vec<LaneSection>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub emergency: Option<EmergencySection>,
     pub parts: Vec<PartSection>,
     pub sites: Vec<SiteSection>,
@@ -61,7 +62,7 @@ pub struct Scenario {
     pub what_if: Vec<WhatIfSection>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SimulationSection {
     /// Simulated days, warm-up included.
@@ -82,7 +83,7 @@ fn default_seed() -> u64 {
     1
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CostsSection {
     /// Holding cost per year as a share of unit cost.
@@ -108,7 +109,7 @@ fn default_currency() -> String {
     "EUR".into()
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SlaClassSection {
     pub code: String,
@@ -117,17 +118,18 @@ pub struct SlaClassSection {
     pub business_hours: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WarehouseSection {
     pub code: String,
     #[serde(default)]
     pub name: String,
     /// The warehouse it replenishes from; absent for the depot.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LaneSection {
     pub from: String,
@@ -140,7 +142,7 @@ pub struct LaneSection {
     pub both_ways: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmergencySection {
     /// Courier transit from the depot to any site.
@@ -148,7 +150,7 @@ pub struct EmergencySection {
     pub cost: f64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PartSection {
     pub code: String,
@@ -173,6 +175,7 @@ pub struct PartSection {
     /// (1 = one for one).
     #[serde(default = "default_order_quantity")]
     pub order_quantity: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub demand_history: Option<HistorySection>,
 }
 
@@ -180,14 +183,14 @@ fn default_order_quantity() -> u64 {
     1
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HistorySection {
     pub period_days: f64,
     pub counts: Vec<u32>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SiteSection {
     pub code: String,
@@ -200,7 +203,7 @@ pub struct SiteSection {
     pub installed: BTreeMap<String, u32>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum ModelChoice {
     Metric,
@@ -217,7 +220,7 @@ impl From<ModelChoice> for PipelineModel {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicySection {
     /// `spares plan`'s target: demand-weighted fill rate over every part and
@@ -245,7 +248,7 @@ fn default_target() -> f64 {
     0.95
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StockSection {
     pub part: String,
@@ -253,17 +256,21 @@ pub struct StockSection {
     /// Order-up-to level `S`.
     pub max: i64,
     /// Reorder point `s`; default `max - 1` (one for one).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reorder_point: Option<i64>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WhatIfSection {
     pub name: String,
     #[serde(default)]
     pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub installed_base_factor: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub repair_turnaround_factor: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub close_warehouse: Option<String>,
 }
 

@@ -30,7 +30,7 @@ pub use model::{
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Why a simulation could not run.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -42,6 +42,9 @@ pub enum SimError {
     /// Replications or threads out of range.
     #[error("{0}")]
     InvalidRun(String),
+    /// Stopped on request before every replication ran.
+    #[error("simulation cancelled")]
+    Cancelled,
 }
 
 /// Most replications one run accepts.
@@ -110,6 +113,18 @@ pub fn run_replications(
     options: RunOptions,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<ReplicationResult>, SimError> {
+    run_replications_cancellable(model, options, progress, &AtomicBool::new(false))
+}
+
+/// [`run_replications`] that stops starting replications once `cancel` is
+/// set (a background job being cancelled) and then returns
+/// [`SimError::Cancelled`].
+pub fn run_replications_cancellable(
+    model: &SimModel,
+    options: RunOptions,
+    progress: &(dyn Fn() + Sync),
+    cancel: &AtomicBool,
+) -> Result<Vec<ReplicationResult>, SimError> {
     model.validate()?;
     if options.replications == 0 || options.replications > MAX_REPLICATIONS {
         return Err(SimError::InvalidRun(format!(
@@ -128,6 +143,9 @@ pub fn run_replications(
         for _ in 0..threads {
             scope.spawn(|| {
                 loop {
+                    if cancel.load(Ordering::Relaxed) {
+                        break;
+                    }
                     let r = next.fetch_add(1, Ordering::Relaxed);
                     if r >= options.replications {
                         break;
@@ -145,6 +163,9 @@ pub fn run_replications(
             });
         }
     });
+    if cancel.load(Ordering::Relaxed) {
+        return Err(SimError::Cancelled);
+    }
     let slots = slots
         .into_inner()
         .map_err(|_| SimError::InvalidRun("a simulation worker panicked".into()))?;
@@ -367,6 +388,16 @@ pub fn simulate(
     options: RunOptions,
     progress: &(dyn Fn() + Sync),
 ) -> Result<SimReport, SimError> {
-    let runs = run_replications(model, options, progress)?;
+    simulate_cancellable(model, options, progress, &AtomicBool::new(false))
+}
+
+/// [`simulate`] that can be cancelled (see [`run_replications_cancellable`]).
+pub fn simulate_cancellable(
+    model: &SimModel,
+    options: RunOptions,
+    progress: &(dyn Fn() + Sync),
+    cancel: &AtomicBool,
+) -> Result<SimReport, SimError> {
+    let runs = run_replications_cancellable(model, options, progress, cancel)?;
     Ok(summarise(model, options, &runs))
 }
