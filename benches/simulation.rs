@@ -5,7 +5,7 @@
 //! The workloads are the shipped scenarios with their own stock policy, the
 //! horizon stretched to 100 years so one replication is a long steady run
 //! (warm-up and start-up cost nothing): about 1 M events per replication for
-//! the data-centre fleet, 150 k for the telecom network, 40 k for the
+//! the data-centre fleet, 170 k for the telecom network, 40 k for the
 //! long-tail fleet. An event is anything the loop processes: a failure, a
 //! unit arriving at a warehouse, a repair completing, a history period.
 //!
