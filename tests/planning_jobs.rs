@@ -13,7 +13,8 @@ both_backends!(
     a_plan_job_runs_and_its_recommendation_is_adopted,
     jobs_can_be_cancelled_and_only_finished_plans_adopted,
     bad_job_requests_are_refused,
-    a_plan_runs_on_the_live_data
+    a_plan_runs_on_the_live_data,
+    two_servers_share_the_queue
 );
 
 /// A scenario over the fixture network: depot DEP, regional REG serving
@@ -299,4 +300,42 @@ async fn a_plan_runs_on_the_live_data(app: TestApp) {
             .unwrap()
             >= 0.9
     );
+}
+
+/// A second `spares serve` on the same database: each job is claimed by
+/// exactly one of the two workers, and both take part.
+async fn two_servers_share_the_queue(app: TestApp) {
+    let mut args =
+        spares::config::ServeArgs::new(&app.database_url, "127.0.0.1:0".parse().unwrap());
+    args.no_migrate = true;
+    args.db_pool_size = 4;
+    let second = spares::server::Application::build(&args)
+        .await
+        .expect("a second server on the same database");
+    let mut ids = Vec::new();
+    for seed in 0..6 {
+        let job = app
+            .post(
+                Planner,
+                "/api/v1/planning/jobs",
+                json!({"kind": "simulate", "scenario": scenario(36_000), "replications": 40, "seed": seed}),
+            )
+            .await
+            .expect(202);
+        ids.push(job["id"].as_i64().unwrap());
+    }
+    let mut workers = std::collections::BTreeSet::new();
+    for id in ids {
+        let done = wait_for(&app, id, &["done", "failed", "cancelled"]).await;
+        assert_eq!(done["status"], "done", "{done}");
+        assert_eq!(done["progress_done"], 40);
+        workers.insert(done["worker"].as_str().unwrap().to_string());
+    }
+    assert!(
+        workers
+            .iter()
+            .any(|w| w.ends_with(&second.addr().to_string())),
+        "the second server never claimed a job: {workers:?}"
+    );
+    assert_eq!(workers.len(), 2, "{workers:?}");
 }

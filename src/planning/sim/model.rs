@@ -286,6 +286,9 @@ impl SimModel {
                 return bad(format!("SLA class {}: window must be >= 0", class.code));
             }
         }
+        if self.streams.len() > (1 << 28) {
+            return bad("at most 2^28 demand streams (site × part) are supported".into());
+        }
         for stream in &self.streams {
             if stream.part >= self.parts.len()
                 || stream.warehouse >= w
