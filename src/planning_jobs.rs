@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use entities::{
-    installed_base, lane, part, planning_job as job, site, sla_class, stock_level, warehouse,
+    installed_base, lane, part, planning_job as job, repair_line, repair_order, site, sla_class,
+    stock_level, warehouse,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -480,10 +481,14 @@ pub const NO_SLA_CLASS: &str = "NO-SLA";
 /// their parents, lanes, SLA classes, parts (unit cost, repairable, annual
 /// failure rate, lead time, repair turnaround), sites with their serving
 /// warehouse, transit and SLA class, the installed base, and the current
-/// stock levels as the policy. Simulation settings are defaults (two years,
-/// 90 days warm-up, 10 replications, seed 1) a planner can edit; demand
-/// history and measured repair turnaround are not used yet (master data
-/// rates and times are).
+/// stock levels as the policy. The repair loop is measured where repairs
+/// were recorded: a repairable part's turnaround is the mean time from
+/// send-out to return of its repaired units and its beyond-repair share the
+/// share of its closed repair lines found beyond repair (master data's
+/// turnaround where nothing was repaired yet). Simulation settings are
+/// defaults (two years, 90 days warm-up, 10 replications, seed 1) a planner
+/// can edit. The ledger's demand history is not used yet: demand comes from
+/// installed base × failure rate.
 pub async fn live_scenario(db: &impl ConnectionTrait) -> AppResult<String> {
     let warehouses = warehouse::Entity::find()
         .filter(warehouse::Column::Active.eq(true))
@@ -576,10 +581,12 @@ pub async fn live_scenario(db: &impl ConnectionTrait) -> AppResult<String> {
             })
         })
         .collect();
+    let measured = measured_repairs(db).await?;
     let part_sections = parts
         .iter()
         .map(|p| {
             let repairable = p.kind == "repairable";
+            let loop_of = measured.get(&p.id).copied().unwrap_or_default();
             PartSection {
                 code: p.part_number.clone(),
                 description: p.description.clone(),
@@ -587,13 +594,17 @@ pub async fn live_scenario(db: &impl ConnectionTrait) -> AppResult<String> {
                 // the smallest one so it still plans (cheapest to stock).
                 unit_cost: p.unit_cost.parse::<f64>().unwrap_or(0.0).max(0.01),
                 repairable,
-                repair_turnaround_days: if repairable {
-                    f64::from(p.repair_turnaround_days.max(0))
+                repair_turnaround_days: match (repairable, loop_of.turnaround()) {
+                    (false, _) => 0.0,
+                    (true, Some(days)) => days,
+                    (true, None) => f64::from(p.repair_turnaround_days.max(0)),
+                },
+                return_days: 0.0,
+                beyond_repair_share: if repairable {
+                    loop_of.beyond_repair_share()
                 } else {
                     0.0
                 },
-                return_days: 0.0,
-                beyond_repair_share: 0.0,
                 lead_time_days: f64::from(p.lead_time_days.max(0)),
                 failure_rate_per_year: p.annual_failure_rate.max(0.0),
                 order_quantity: 1,
@@ -653,4 +664,60 @@ pub async fn live_scenario(db: &impl ConnectionTrait) -> AppResult<String> {
         what_if: Vec::new(),
     };
     toml::to_string(&scenario).map_err(|e| AppError::Internal(format!("live scenario: {e}")))
+}
+
+/// Closed repair lines of one part, summed.
+#[derive(Debug, Clone, Copy, Default)]
+struct MeasuredRepairs {
+    /// Units repaired and returned, and their days in repair summed.
+    repaired: f64,
+    repaired_days: f64,
+    /// Units found beyond repair.
+    beyond: f64,
+}
+
+impl MeasuredRepairs {
+    /// Mean days from send-out to return, if anything came back repaired.
+    fn turnaround(&self) -> Option<f64> {
+        (self.repaired > 0.0).then(|| self.repaired_days / self.repaired)
+    }
+
+    fn beyond_repair_share(&self) -> f64 {
+        let total = self.repaired + self.beyond;
+        if total > 0.0 {
+            self.beyond / total
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The repair loop as recorded, per part id.
+async fn measured_repairs(db: &impl ConnectionTrait) -> AppResult<HashMap<i64, MeasuredRepairs>> {
+    let sent: HashMap<i64, chrono::DateTime<Utc>> = repair_order::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.sent_at))
+        .collect();
+    let mut by_part: HashMap<i64, MeasuredRepairs> = HashMap::new();
+    for line in repair_line::Entity::find()
+        .filter(repair_line::Column::Outcome.is_in(["repaired", "beyond_repair"]))
+        .order_by_asc(repair_line::Column::Id)
+        .all(db)
+        .await?
+    {
+        let units = f64::from(line.quantity.max(0));
+        let entry = by_part.entry(line.part_id).or_default();
+        if line.outcome == "beyond_repair" {
+            entry.beyond += units;
+        } else if let (Some(returned), Some(sent)) =
+            (line.returned_at, sent.get(&line.repair_order_id))
+        {
+            let days = (returned - *sent).num_seconds().max(0) as f64 / 86_400.0;
+            entry.repaired += units;
+            entry.repaired_days += units * days;
+        }
+    }
+    Ok(by_part)
 }

@@ -268,6 +268,46 @@ async fn a_plan_runs_on_the_live_data(app: TestApp) {
         .await
         .expect(200);
     }
+    // A recorded repair loop for P-A: one unit repaired (at once), one
+    // beyond repair.
+    let vendor = app
+        .post(Admin, "/api/v1/vendors",
+            json!({"code": "FIX", "name": "Fix", "kind": "repair", "lead_time_days": 0, "repair_turnaround_days": 14}))
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    crate::common::fixtures::receive(
+        &app,
+        &n,
+        n.depot,
+        json!([{"part_id": n.parts[0], "quantity": 2, "condition": "defective"}]),
+    )
+    .await;
+    let order = app
+        .post(Warehouse, "/api/v1/repair-orders",
+            json!({"vendor_id": vendor, "warehouse_id": n.depot, "reference": "RMA-1",
+                   "lines": [{"part_id": n.parts[0], "quantity": 1}, {"part_id": n.parts[0], "quantity": 1}]}))
+        .await
+        .expect(201);
+    for (line, outcome) in order["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(["repaired", "beyond_repair"])
+    {
+        app.post(
+            Warehouse,
+            &format!(
+                "/api/v1/repair-orders/{}/lines/{}/result",
+                order["id"], line["id"]
+            ),
+            json!({"outcome": outcome, "fault_cause": "x", "failed_component": "y",
+                   "conclusion": "z", "measures": "w", "cost": "1"}),
+        )
+        .await
+        .expect(200);
+    }
     let live = app
         .get(Planner, "/api/v1/planning/scenario")
         .await
@@ -281,6 +321,13 @@ async fn a_plan_runs_on_the_live_data(app: TestApp) {
     let rates = compiled.model.demand_rates();
     let total: f64 = rates.iter().sum();
     assert!((total - (20.0 + 4.0) / 365.0).abs() < 1e-12, "{total}");
+    // P-A's repair loop is the measured one: back at once, half beyond
+    // repair; P-B keeps master data's 20 days.
+    let a = &compiled.model.parts[0];
+    assert_eq!(a.code, "P-A");
+    assert!(a.repair_cycle < 0.01, "{}", a.repair_cycle);
+    assert_eq!(a.beyond_repair_share, 0.5);
+    assert_eq!(compiled.model.parts[1].repair_cycle, 20.0);
 
     // A job without a scenario plans the live data.
     let job = app
