@@ -435,7 +435,9 @@ fn write_plan_table<'a>(
             row.part,
             row.warehouse,
             row.demand_rate,
-            row.safety_stock,
+            // Adding 0.0 turns -0.0 into 0.0, so a vanishing safety stock
+            // never prints as "-0.00".
+            (row.safety_stock * 100.0).round() / 100.0 + 0.0,
             row.reorder_point,
             row.max,
             row.analytic.fill_rate.map_or("-".into(), number),
