@@ -274,6 +274,14 @@ impl IntoResponse for AppError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        if matches!(self, Self::PayloadTooLarge) {
+            // The rest of the oversize body is never read, so the connection
+            // cannot carry another request: say so, or a client that pools
+            // connections sends its next request into a closing socket.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         response
     }
 }

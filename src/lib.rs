@@ -12,12 +12,15 @@
 //! - [`domain`] — pure validated types: money, vocabularies, field checks.
 //! - [`inventory`] — the stock ledger: posting, balances, reservations,
 //!   idempotency, verify.
-//! - [`logistics`] — logistics flows (transfers, shipments, purchasing and
-//!   replenishment so far):
-//!   documents with state machines whose stock effects go through the ledger.
+//! - [`logistics`] — logistics flows (transfers, shipments, purchasing,
+//!   replenishment, repair, returns, scrap, KPIs): documents with state
+//!   machines whose stock effects go through the ledger.
 //! - [`forecasting`] — forecast runs over recorded or uploaded demand.
 //! - [`master`] — master data services: parts, network, sites, vendors.
-//! - [`planning`] — the pure planning engine: forecasting and stock policy.
+//! - [`planning`] — the pure planning engine: forecasting, stock policy,
+//!   simulation, scenarios, recommendations.
+//! - [`planning_jobs`] — plans and simulations as background jobs claimed
+//!   through the database, and adopting a plan into stock levels.
 //! - [`requests`] — engineers' replacement-part requests: SLA deadlines,
 //!   sourcing, backorders, lifecycle, demand records and their KPIs.
 //! - [`demo`] — the demo network seeded by `serve --demo`.
@@ -34,6 +37,7 @@ pub mod inventory;
 pub mod logistics;
 pub mod master;
 pub mod planning;
+pub mod planning_jobs;
 pub mod requests;
 pub mod server;
 

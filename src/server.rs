@@ -60,6 +60,11 @@ impl Application {
             addr: args.bind,
             source,
         })?;
+        // Every instance works on the shared queue of planning jobs.
+        tokio::spawn(crate::planning_jobs::worker(
+            db.clone(),
+            format!("pid{}-{}", std::process::id(), addr),
+        ));
         let state = AppState { db: db.clone() };
         let router = api::app(state, args.request_timeout(), args.max_body_bytes);
         Ok(Application {

@@ -17,6 +17,7 @@ pub mod installed_base;
 pub mod lane;
 pub mod movement_serial;
 pub mod part;
+pub mod planning_job;
 pub mod purchase_order;
 pub mod purchase_order_line;
 pub mod repair_line;

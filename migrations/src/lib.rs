@@ -13,6 +13,7 @@ mod m20261123_000005_purchasing;
 mod m20261123_000006_repair_returns_scrap;
 mod m20261123_000007_serials;
 mod m20261123_000008_replacement_requests;
+mod m20261123_000009_planning_jobs;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_repair_returns_scrap::Migration),
             Box::new(m20261123_000007_serials::Migration),
             Box::new(m20261123_000008_replacement_requests::Migration),
+            Box::new(m20261123_000009_planning_jobs::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ pub mod idempotent;
 pub mod kpis;
 pub mod network;
 pub mod parts;
+pub mod planning;
 pub mod purchasing;
 pub mod repair;
 pub mod replacement_requests;
@@ -62,6 +63,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(purchasing::router())
         .merge(kpis::router())
         .merge(replacement_requests::router())
+        .merge(planning::router())
 }
 
 /// The OpenAPI document of the whole API.

@@ -1,5 +1,6 @@
 //! The `spares` command line: the server, migrations, token bootstrap.
 pub mod forecast;
+pub mod plan;
 pub mod policy;
 
 use std::io::Write;
@@ -51,6 +52,13 @@ pub enum Command {
     Forecast(forecast::ForecastArgs),
     /// Planner's calculators: EBO, base stock, METRIC (JSON on stdout).
     Policy(policy::PolicyArgs),
+    /// Recommend stock per part and warehouse for a scenario's service
+    /// target, then check it by simulation (analytic and simulated service
+    /// side by side).
+    Plan(plan::PlanArgs),
+    /// Simulate a scenario's stock policy as given: KPIs with 95 %
+    /// confidence intervals.
+    Simulate(plan::RunArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -84,6 +92,8 @@ pub enum CliError {
     Policy(#[from] policy::PolicyCliError),
     #[error("{0}")]
     Forecast(#[from] forecast::ForecastCliError),
+    #[error("{0}")]
+    Plan(#[from] plan::PlanCliError),
 }
 
 impl CliError {
@@ -93,6 +103,7 @@ impl CliError {
         let io = match self {
             CliError::Io(e) => Some(e),
             CliError::Forecast(forecast::ForecastCliError::Output(e)) => Some(e),
+            CliError::Plan(plan::PlanCliError::Output(e)) => Some(e),
             _ => None,
         };
         io.is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
@@ -210,6 +221,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Policy(args) => policy::run(&args, &mut out)?,
         Command::Forecast(args) => forecast::run(&args, &mut out)?,
+        Command::Plan(args) => plan::plan(&args, &mut out)?,
+        Command::Simulate(args) => plan::simulate(&args, &mut out)?,
         Command::Openapi => {
             writeln!(out, "{}", openapi_json())?;
         }

@@ -1,0 +1,40 @@
+//! A plan or simulation run in the background, claimed by one worker.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "planning_jobs")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// `plan` or `simulate`.
+    pub kind: String,
+    /// `queued`, `running`, `done`, `failed` or `cancelled`.
+    pub status: String,
+    /// The scenario file (TOML) the job runs.
+    #[sea_orm(column_type = "Text")]
+    pub scenario: String,
+    /// Replications, seed, what-if changes, target, as JSON.
+    #[sea_orm(column_type = "Text")]
+    pub options: String,
+    /// Replications finished.
+    pub progress_done: i32,
+    pub progress_total: i32,
+    pub cancel_requested: bool,
+    /// The `--json` output of `spares plan` / `spares simulate`.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub result: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub error: Option<String>,
+    /// Which server instance claimed it.
+    pub worker: Option<String>,
+    pub created_by: i64,
+    pub created_at: DateTimeUtc,
+    pub started_at: Option<DateTimeUtc>,
+    pub finished_at: Option<DateTimeUtc>,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
