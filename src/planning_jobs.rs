@@ -25,15 +25,16 @@ use sea_orm::{
     EntityTrait, QueryFilter, QueryOrder,
 };
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::cli::plan::{PlanCliError, compute_plan, plan_json, simulate_json};
 use crate::error::{AppError, AppResult};
 use crate::logistics::replenishment::{
     ReorderLevel, ReorderLevelRequest, ReorderLevelSource, set_level,
 };
+use crate::master::{Page, PageParams};
 use crate::planning::scenario::{
-    CostsSection, LaneSection, ModelChoice, PartSection, PolicySection, Scenario,
+    CostsSection, HistorySection, LaneSection, ModelChoice, PartSection, PolicySection, Scenario,
     SimulationSection, SiteSection, SlaClassSection, StockSection, WarehouseSection,
 };
 use crate::planning::sim::{self, RunOptions, SimError};
@@ -146,6 +147,67 @@ impl Job {
             finished_at: row.finished_at,
         })
     }
+}
+
+/// A job's state, as `GET /api/v1/planning/jobs?status=` filters it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+impl JobStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Done => "done",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// Filters of `GET /api/v1/planning/jobs`.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct JobFilter {
+    pub status: Option<JobStatus>,
+    pub kind: Option<JobKind>,
+    #[param(minimum = 0)]
+    pub after: Option<i64>,
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+}
+
+/// Jobs, oldest first, keyset-paged; without their results (a plan's can
+/// be large), which `get` returns.
+pub async fn list(db: &impl ConnectionTrait, f: JobFilter) -> AppResult<Page<Job>> {
+    let page = PageParams {
+        after: f.after,
+        limit: f.limit,
+    };
+    let mut v = crate::domain::Validator::new();
+    page.validate(&mut v);
+    v.finish()?;
+    let mut q = job::Entity::find();
+    if let Some(status) = f.status {
+        q = q.filter(job::Column::Status.eq(status.as_str()));
+    }
+    if let Some(kind) = f.kind {
+        q = q.filter(job::Column::Kind.eq(kind.as_str()));
+    }
+    page.fetch(db, q, job::Column::Id, |j| j.id)
+        .await?
+        .map(|mut row| {
+            row.result = None;
+            Job::from_row(row)
+        })
 }
 
 /// Checks the request (the scenario must compile) and stores the job.
@@ -487,8 +549,11 @@ pub const NO_SLA_CLASS: &str = "NO-SLA";
 /// share of its closed repair lines found beyond repair (master data's
 /// turnaround where nothing was repaired yet). Simulation settings are
 /// defaults (two years, 90 days warm-up, 10 replications, seed 1) a planner
-/// can edit. The ledger's demand history is not used yet: demand comes from
-/// installed base × failure rate.
+/// can edit. Demand is the ledger's own history where there is enough of it:
+/// a part with installed units whose issues to the field span at least
+/// [`MIN_HISTORY_MONTHS`] complete months gets its monthly network-wide
+/// counts as `demand_history` (the simulation resamples them); any other
+/// part keeps installed base × failure rate.
 pub async fn live_scenario(db: &impl ConnectionTrait) -> AppResult<String> {
     let warehouses = warehouse::Entity::find()
         .filter(warehouse::Column::Active.eq(true))
@@ -582,11 +647,23 @@ pub async fn live_scenario(db: &impl ConnectionTrait) -> AppResult<String> {
         })
         .collect();
     let measured = measured_repairs(db).await?;
+    let installed_parts: std::collections::HashSet<&String> = site_sections
+        .iter()
+        .flat_map(|s| s.installed.keys())
+        .collect();
+    let history = monthly_demand(db).await?;
     let part_sections = parts
         .iter()
         .map(|p| {
             let repairable = p.kind == "repairable";
             let loop_of = measured.get(&p.id).copied().unwrap_or_default();
+            let demand_history = history
+                .get(&p.id)
+                .filter(|_| installed_parts.contains(&p.part_number))
+                .map(|counts| HistorySection {
+                    period_days: DAYS_PER_MONTH,
+                    counts: counts.clone(),
+                });
             PartSection {
                 code: p.part_number.clone(),
                 description: p.description.clone(),
@@ -606,9 +683,13 @@ pub async fn live_scenario(db: &impl ConnectionTrait) -> AppResult<String> {
                     0.0
                 },
                 lead_time_days: f64::from(p.lead_time_days.max(0)),
-                failure_rate_per_year: p.annual_failure_rate.max(0.0),
+                failure_rate_per_year: if demand_history.is_some() {
+                    0.0
+                } else {
+                    p.annual_failure_rate.max(0.0)
+                },
                 order_quantity: 1,
-                demand_history: None,
+                demand_history,
             }
         })
         .collect();
@@ -666,6 +747,43 @@ pub async fn live_scenario(db: &impl ConnectionTrait) -> AppResult<String> {
     toml::to_string(&scenario).map_err(|e| AppError::Internal(format!("live scenario: {e}")))
 }
 
+/// The fewest complete months of recorded demand a part needs before the
+/// live scenario resamples its history instead of its failure rate.
+pub const MIN_HISTORY_MONTHS: usize = 6;
+/// The average length of a calendar month.
+const DAYS_PER_MONTH: f64 = 30.4375;
+
+/// Network-wide demand per part over the last two years of complete
+/// months, from the part's first month with demand on, for parts with at
+/// least [`MIN_HISTORY_MONTHS`] such months.
+async fn monthly_demand(db: &impl ConnectionTrait) -> AppResult<HashMap<i64, Vec<u32>>> {
+    use crate::forecasting::history::{Bucket, demand_series, window};
+    let (from, to) = window(Bucket::Month, 24, Utc::now());
+    let mut by_part: HashMap<i64, Vec<f64>> = HashMap::new();
+    for series in demand_series(db, Bucket::Month, from, to, None, None).await? {
+        let total = by_part
+            .entry(series.part_id)
+            .or_insert_with(|| vec![0.0; series.values.len()]);
+        for (t, v) in total.iter_mut().zip(&series.values) {
+            *t += v;
+        }
+    }
+    Ok(by_part
+        .into_iter()
+        .filter_map(|(part, values)| Some((part, history_counts(&values)?)))
+        .collect())
+}
+
+/// The monthly counts from the first month with demand on, if they span at
+/// least [`MIN_HISTORY_MONTHS`]; a month netted below zero by reversals
+/// counts as zero.
+fn history_counts(values: &[f64]) -> Option<Vec<u32>> {
+    let first = values.iter().position(|v| *v > 0.0)?;
+    let months = &values[first..];
+    (months.len() >= MIN_HISTORY_MONTHS)
+        .then(|| months.iter().map(|v| v.max(0.0).round() as u32).collect())
+}
+
 /// Closed repair lines of one part, summed.
 #[derive(Debug, Clone, Copy, Default)]
 struct MeasuredRepairs {
@@ -720,4 +838,19 @@ async fn measured_repairs(db: &impl ConnectionTrait) -> AppResult<HashMap<i64, M
         }
     }
     Ok(by_part)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_starts_at_the_first_demand_and_needs_six_months() {
+        assert_eq!(history_counts(&[0.0; 24]), None);
+        assert_eq!(history_counts(&[0.0, 0.0, 1.0, 0.0, 2.0, 0.0, 3.0]), None);
+        assert_eq!(
+            history_counts(&[0.0, 2.0, 0.0, 1.0, -1.0, 4.0, 0.0]),
+            Some(vec![2, 0, 1, 0, 4, 0])
+        );
+    }
 }

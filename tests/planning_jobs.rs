@@ -203,6 +203,32 @@ async fn jobs_can_be_cancelled_and_only_finished_plans_adopted(app: TestApp) {
     app.post_empty(Planner, &format!("/api/v1/planning/jobs/{sim_id}/adopt"))
         .await
         .expect_problem(409, "conflict");
+
+    // The queue as a planner lists it: by status, without the results.
+    let all = app.get(Planner, "/api/v1/planning/jobs").await.expect(200);
+    let ids: Vec<i64> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [id, sim_id]);
+    assert!(all["items"][1]["result"].is_null());
+    let cancelled = app
+        .get(
+            Planner,
+            "/api/v1/planning/jobs?status=cancelled&kind=simulate",
+        )
+        .await
+        .expect(200);
+    assert_eq!(cancelled["items"].as_array().unwrap().len(), 1);
+    assert_eq!(cancelled["items"][0]["id"], id);
+    app.get(Planner, "/api/v1/planning/jobs?status=sleeping")
+        .await
+        .expect_problem(422, "validation_failed");
+    app.get(Warehouse, "/api/v1/planning/jobs")
+        .await
+        .expect_problem(403, "forbidden");
 }
 
 async fn bad_job_requests_are_refused(app: TestApp) {

@@ -7,20 +7,33 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::AppState;
 use super::docs::ApiErrors;
-use super::extract::{Json, Path};
+use super::extract::{Json, Path, Query};
 use crate::auth::{Authorized, roles};
 use crate::db;
 use crate::error::AppResult;
 use crate::logistics::replenishment::ReorderLevel;
-use crate::planning_jobs::{self, Job, JobRequest};
+use crate::master::Page;
+use crate::planning_jobs::{self, Job, JobFilter, JobRequest};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(create_job))
+        .routes(routes!(create_job, list_jobs))
         .routes(routes!(get_job))
         .routes(routes!(cancel_job))
         .routes(routes!(adopt_job))
         .routes(routes!(live_scenario))
+}
+
+/// List jobs, oldest first, keyset-paged, by status and kind; without
+/// their results (get a job for its result). Roles: planner, admin.
+#[utoipa::path(get, path = "/api/v1/planning/jobs", tag = "planning", params(JobFilter),
+    responses((status = 200, body = Page<Job>), ApiErrors))]
+async fn list_jobs(
+    State(s): State<AppState>,
+    _caller: Authorized<roles::Planning>,
+    Query(f): Query<JobFilter>,
+) -> AppResult<Json<Page<Job>>> {
+    Ok(Json(planning_jobs::list(&s.db, f).await?))
 }
 
 /// The scenario file (TOML) built from the live data: network, SLA classes,
