@@ -396,6 +396,16 @@ fn every_shipped_scenario_runs_with_simulate_and_plan() {
             None,
         ));
         let kpis = &simulated["simulation"]["kpis"];
+        // The policy as given, evaluated analytically beside the simulation.
+        let analytic = &simulated["analytic"];
+        let fill = analytic["fill_rate"].as_f64().unwrap();
+        assert!(
+            (fill - kpis["fill_rate"]["mean"].as_f64().unwrap()).abs() < 0.1,
+            "{file}: analytic fill rate {fill} vs {}",
+            kpis["fill_rate"]
+        );
+        assert!(analytic["sla_attainment"].as_f64().unwrap() > 0.0);
+        assert!(analytic["locations"].as_array().unwrap().len() > 1);
         for key in [
             "sla_attainment",
             "fill_rate",
@@ -499,6 +509,8 @@ fn simulate_table_shows_kpis_with_intervals() {
         "inventory investment",
         "holding cost / year",
         "±",
+        "analytic",
+        "fill an.",
     ] {
         assert!(table.contains(needle), "missing {needle}:\n{table}");
     }

@@ -10,7 +10,7 @@
 //! count), so the same scenario, seed and replications give byte-identical
 //! output; throughput goes to stderr.
 use crate::planning::policy::PolicyError;
-use crate::planning::recommend::{LocationPlan, Recommendation, recommend};
+use crate::planning::recommend::{Assessment, LocationPlan, Recommendation, evaluate, recommend};
 use crate::planning::scenario::{Compiled, Scenario, ScenarioError};
 use crate::planning::sim::{self, Estimate, RunOptions, SimError, SimReport, SlotReport};
 use serde::Serialize;
@@ -72,6 +72,8 @@ pub enum PlanCliError {
 struct SimulateOutput<'a> {
     scenario: &'a str,
     what_if: &'a [String],
+    /// The same policy evaluated analytically (METRIC / VARI-METRIC).
+    analytic: &'a Assessment,
     simulation: &'a SimReport,
 }
 
@@ -161,7 +163,8 @@ pub fn simulate(args: &RunArgs, out: &mut dyn Write) -> Result<(), PlanCliError>
     if args.json {
         writeln!(out, "{}", simulate_json(&compiled, &report)?)?;
     } else {
-        write_simulation_table(out, &compiled, &report)?;
+        let analytic = evaluate(&compiled.model, compiled.pipeline_model)?;
+        write_simulation_table(out, &compiled, &analytic, &report)?;
     }
     out.flush()?;
     Ok(())
@@ -225,9 +228,11 @@ pub fn plan_json(
 
 /// The JSON of `spares simulate --json` (one line, no newline).
 pub fn simulate_json(compiled: &Compiled, report: &SimReport) -> Result<String, PlanCliError> {
+    let analytic = evaluate(&compiled.model, compiled.pipeline_model)?;
     let output = SimulateOutput {
         scenario: &compiled.name,
         what_if: &compiled.what_if,
+        analytic: &analytic,
         simulation: report,
     };
     Ok(serde_json::to_string(&output).map_err(std::io::Error::other)?)
@@ -349,15 +354,65 @@ fn write_kpis(out: &mut dyn Write, compiled: &Compiled, report: &SimReport) -> s
 fn write_simulation_table(
     out: &mut dyn Write,
     compiled: &Compiled,
+    analytic: &Assessment,
     report: &SimReport,
 ) -> std::io::Result<()> {
     header(out, compiled, report)?;
+    writeln!(
+        out,
+        "Policy as given, evaluated analytically by {} and simulated",
+        analytic.model
+    )?;
     write_kpis(out, compiled, report)?;
     writeln!(out)?;
     writeln!(
         out,
-        "{:<16} {:<12} {:>5} {:>5} {:>10} {:>20} {:>20} {:>20}",
-        "part", "warehouse", "s", "S", "requests", "fill rate", "backorders", "availability"
+        "{:<28} {:>12} {:>24}",
+        "service", "analytic", "simulated"
+    )?;
+    let k = &report.kpis;
+    for (name, value, e) in [
+        ("fill rate", analytic.fill_rate, &k.fill_rate),
+        ("availability", analytic.availability, &k.availability),
+        (
+            "average backorders",
+            analytic.total_backorders,
+            &k.average_backorders,
+        ),
+        ("SLA attainment", analytic.sla_attainment, &k.sla_attainment),
+    ] {
+        writeln!(
+            out,
+            "{:<28} {:>12} {:>24}",
+            name,
+            number(value),
+            estimate(e)
+        )?;
+    }
+    for class in &report.classes {
+        let value = analytic.sla_by_class.get(&class.class).copied();
+        writeln!(
+            out,
+            "{:<28} {:>12} {:>24}",
+            format!("SLA attainment {}", class.class),
+            value.map_or("-".into(), number),
+            estimate(&class.sla_attainment)
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:<16} {:<12} {:>5} {:>5} {:>10} | {:>8} {:>18} | {:>8} {:>18} | {:>18}",
+        "part",
+        "warehouse",
+        "s",
+        "S",
+        "requests",
+        "fill an.",
+        "fill simulated",
+        "EBO an.",
+        "backorders sim.",
+        "availability sim."
     )?;
     let w = compiled.model.warehouses.len();
     for row in &report.locations {
@@ -375,16 +430,29 @@ fn write_simulation_table(
             )
             .map(|(p, x)| compiled.model.levels[p * w + x])
             .unwrap_or_default();
+        let an = analytic
+            .locations
+            .iter()
+            .find(|a| a.part == row.part && a.warehouse == row.warehouse);
         writeln!(
             out,
-            "{:<16} {:<12} {:>5} {:>5} {:>10.1} {:>20} {:>20} {:>20}",
+            "{:<16} {:<12} {:>5} {:>5} {:>10.1} | {:>8} {:>18} | {:>8} {:>18} | {:>18}",
             row.part,
             row.warehouse,
             level.reorder_point,
             level.max,
             row.requests,
+            an.and_then(|a| a.analytic.fill_rate)
+                .map_or("-".into(), number),
             estimate(&row.fill_rate),
-            estimate(&row.average_backorders),
+            an.map_or("-".into(), |a| number(a.analytic.expected_backorders)),
+            // A depot's backorders are its warehouses' resupply waits, not
+            // customers': the simulation's figure there is not comparable.
+            if an.is_some_and(|a| a.analytic.fill_rate.is_none()) {
+                "-".into()
+            } else {
+                estimate(&row.average_backorders)
+            },
             estimate(&row.availability)
         )?;
     }

@@ -124,45 +124,14 @@ pub fn recommend(
         return Err(invalid("one order quantity per part needed".into()));
     }
     let w = model.warehouses.len();
-    let rates = model.demand_rates();
-    // Order-and-ship time from the depot to each warehouse.
-    let resupply: Vec<f64> = (0..w)
-        .map(|mut at| {
-            let mut total = 0.0;
-            while let Some(parent) = model.warehouses[at].parent {
-                total += model.warehouses[at].transit_from_parent;
-                at = parent;
-            }
-            total
+    let (rates, networks) = part_networks(model)?;
+    let specs: Vec<PartSpec> = networks
+        .iter()
+        .map(|n| PartSpec {
+            system: n.system.clone(),
+            unit_cost: model.parts[n.part].unit_cost,
         })
         .collect();
-    let mut networks = Vec::new();
-    let mut specs = Vec::new();
-    for (p, part) in model.parts.iter().enumerate() {
-        let bases: Vec<usize> = (0..w).filter(|&i| rates[p * w + i] > 0.0).collect();
-        if bases.is_empty() {
-            continue;
-        }
-        let depot_time = if part.repairable {
-            part.repair_cycle + part.beyond_repair_share * part.lead_time
-        } else {
-            part.lead_time
-        };
-        let system = MetricSystem::new(
-            bases.iter().map(|&i| rates[p * w + i]).collect(),
-            bases.iter().map(|&i| resupply[i]).collect(),
-            depot_time,
-        )?;
-        specs.push(PartSpec {
-            system: system.clone(),
-            unit_cost: part.unit_cost,
-        });
-        networks.push(PartNetwork {
-            part: p,
-            bases,
-            system,
-        });
-    }
     let mut levels = vec![Level::base_stock(0); model.levels.len()];
     let mut locations = Vec::new();
     let (mut fill_weighted, mut availability_weighted, mut total_rate) = (0.0, 0.0, 0.0);
@@ -320,6 +289,200 @@ pub fn recommend(
         locations,
         levels,
     })
+}
+
+/// The analytic service of a policy as given: what `spares simulate`
+/// shows beside its simulated KPIs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assessment {
+    pub model: String,
+    pub fill_rate: f64,
+    pub availability: f64,
+    pub total_backorders: f64,
+    pub investment: f64,
+    pub sla_attainment: f64,
+    pub sla_by_class: BTreeMap<String, f64>,
+    pub locations: Vec<LocationPlan>,
+}
+
+/// Evaluates the scenario's own stock levels with the same METRIC /
+/// VARI-METRIC approximation [`recommend`] optimises with. A base-stock
+/// level `(S-1, S)` is evaluated as base stock `S`; a batch level `(s, S)`
+/// as `(R, Q) = (s, S - s)`. Demand of sites served by the depot itself is
+/// filled from the depot's shelf, so its fill rate is the depot's
+/// `P(pipeline < S0)` and its backorders its share of the depot's.
+pub fn evaluate(
+    model: &SimModel,
+    pipeline_model: PipelineModel,
+) -> Result<Assessment, PolicyError> {
+    let w = model.warehouses.len();
+    let (rates, networks) = part_networks(model)?;
+    let mut locations = Vec::new();
+    let mut service_inputs = vec![(0.0_f64, 0_u64); model.levels.len()];
+    let mut depot_inputs = vec![(0.0_f64, 0.0_f64, 0_u64); model.parts.len()];
+    let (mut fill_weighted, mut availability_weighted, mut total_rate) = (0.0, 0.0, 0.0);
+    let (mut total_backorders, mut investment) = (0.0, 0.0);
+    for network in &networks {
+        let p = network.part;
+        let part = &model.parts[p];
+        let system = &network.system;
+        let depot_slot = p * w + model.depot;
+        let depot_stock = model.levels[depot_slot].max.max(0) as u64;
+        let depot = system.depot_state(depot_stock)?;
+        let depot_pipeline = system.depot_pipeline()?;
+        depot_inputs[p] = (system.total_rate(), system.depot_repair_time(), depot_stock);
+        investment += depot_stock as f64 * part.unit_cost;
+        let depot_fill = if depot_pipeline.mean() == 0.0 {
+            1.0
+        } else {
+            depot.tail.cdf_below()
+        };
+        let mut depot_row = LocationPlan {
+            part: part.code.clone(),
+            warehouse: model.warehouses[model.depot].code.clone(),
+            slot: depot_slot,
+            demand_rate: system.total_rate(),
+            pipeline_mean: depot_pipeline.mean(),
+            safety_stock: depot_stock as f64 - depot_pipeline.mean(),
+            reorder_point: model.levels[depot_slot].reorder_point,
+            max: model.levels[depot_slot].max,
+            analytic: Analytic {
+                fill_rate: None,
+                availability: depot.tail.cdf,
+                expected_backorders: depot.tail.expected_backorders,
+                expected_on_hand: depot_stock as f64 - depot_pipeline.mean()
+                    + depot.tail.expected_backorders,
+            },
+        };
+        let mut rows = Vec::new();
+        for (b, &warehouse) in network.bases.iter().enumerate() {
+            let rate = rate_of(system, b);
+            total_rate += rate;
+            let slot = p * w + warehouse;
+            if warehouse == model.depot {
+                depot_row.analytic.fill_rate = Some(depot_fill);
+                service_inputs[slot] = (depot.delay, depot_stock);
+                fill_weighted += rate * depot_fill;
+                availability_weighted += rate * depot.tail.cdf;
+                continue;
+            }
+            let level = model.levels[slot];
+            let pipeline = system.base_pipeline(b, &depot, pipeline_model)?;
+            let q = (level.max - level.reorder_point).max(1) as u64;
+            // The stock the time-based SLA formula counts: for a batch
+            // level, the base stock with the same fill rate (its position
+            // spreads over s+1..S, so s+1 alone would be far too low).
+            let mut service_stock = (level.reorder_point + 1).max(0) as u64;
+            let analytic = if q > 1 {
+                let rq = evaluate_rq(&pipeline, level.reorder_point, q)?;
+                while service_stock < level.max.max(0) as u64
+                    && super::policy::fill_rate(&pipeline, service_stock) < rq.fill_rate
+                {
+                    service_stock += 1;
+                }
+                Analytic {
+                    fill_rate: Some(rq.fill_rate),
+                    availability: rq.availability,
+                    expected_backorders: rq.ebo,
+                    expected_on_hand: rq.expected_on_hand,
+                }
+            } else {
+                let stock = level.max.max(0) as u64;
+                let tail = pipeline.tail(stock);
+                Analytic {
+                    fill_rate: Some(if pipeline.mean() == 0.0 {
+                        1.0
+                    } else {
+                        tail.cdf_below()
+                    }),
+                    availability: tail.cdf,
+                    expected_backorders: tail.expected_backorders,
+                    expected_on_hand: stock as f64 - pipeline.mean() + tail.expected_backorders,
+                }
+            };
+            service_inputs[slot] = (system.base_resupply_times()[b] + depot.delay, service_stock);
+            fill_weighted += rate * analytic.fill_rate.unwrap_or(1.0);
+            availability_weighted += rate * analytic.availability;
+            total_backorders += analytic.expected_backorders;
+            investment += level.max.max(0) as f64 * part.unit_cost;
+            rows.push(LocationPlan {
+                part: part.code.clone(),
+                warehouse: model.warehouses[warehouse].code.clone(),
+                slot,
+                demand_rate: rate,
+                pipeline_mean: pipeline.mean(),
+                safety_stock: (level.reorder_point + 1) as f64 - pipeline.mean(),
+                reorder_point: level.reorder_point,
+                max: level.max,
+                analytic,
+            });
+        }
+        locations.push(depot_row);
+        locations.extend(rows);
+    }
+    let (sla_attainment, sla_by_class) =
+        sla_estimate(model, &rates, &service_inputs, &depot_inputs)?;
+    let ratio = |x: f64| {
+        if total_rate > 0.0 {
+            x / total_rate
+        } else {
+            1.0
+        }
+    };
+    Ok(Assessment {
+        model: match pipeline_model {
+            PipelineModel::Metric => "metric".into(),
+            PipelineModel::VariMetric => "vari-metric".into(),
+        },
+        fill_rate: ratio(fill_weighted),
+        availability: ratio(availability_weighted),
+        total_backorders,
+        investment,
+        sla_attainment,
+        sla_by_class,
+        locations,
+    })
+}
+
+/// Each part's METRIC system over the warehouses with demand for it, and
+/// the demand rate per (part, warehouse) slot.
+fn part_networks(model: &SimModel) -> Result<(Vec<f64>, Vec<PartNetwork>), PolicyError> {
+    let w = model.warehouses.len();
+    let rates = model.demand_rates();
+    // Order-and-ship time from the depot to each warehouse.
+    let resupply: Vec<f64> = (0..w)
+        .map(|mut at| {
+            let mut total = 0.0;
+            while let Some(parent) = model.warehouses[at].parent {
+                total += model.warehouses[at].transit_from_parent;
+                at = parent;
+            }
+            total
+        })
+        .collect();
+    let mut networks = Vec::new();
+    for (p, part) in model.parts.iter().enumerate() {
+        let bases: Vec<usize> = (0..w).filter(|&i| rates[p * w + i] > 0.0).collect();
+        if bases.is_empty() {
+            continue;
+        }
+        let depot_time = if part.repairable {
+            part.repair_cycle + part.beyond_repair_share * part.lead_time
+        } else {
+            part.lead_time
+        };
+        let system = MetricSystem::new(
+            bases.iter().map(|&i| rates[p * w + i]).collect(),
+            bases.iter().map(|&i| resupply[i]).collect(),
+            depot_time,
+        )?;
+        networks.push(PartNetwork {
+            part: p,
+            bases,
+            system,
+        });
+    }
+    Ok((rates, networks))
 }
 
 fn rate_of(system: &MetricSystem, base: usize) -> f64 {
