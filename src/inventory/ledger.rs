@@ -183,11 +183,6 @@ pub async fn post(
     doc: NewDocument,
     moves: Vec<NewMovement>,
 ) -> AppResult<Document> {
-    let checks: Vec<(i64, i32, &[String])> = moves
-        .iter()
-        .map(|m| (m.part_id, m.quantity, m.serials.as_slice()))
-        .collect();
-    serials::check_movements(db, &checks).await?;
     let now = Utc::now();
     let document = stock_document::ActiveModel {
         doc_type: Set(doc.doc_type.as_str().to_owned()),
@@ -250,6 +245,15 @@ pub async fn post(
         }
     }
 
+    // One statement tells each part's serial tracking and whether requests
+    // wait for it; any refusal below rolls the whole posting back.
+    let part_ids: Vec<i64> = moves.iter().map(|m| m.part_id).collect();
+    let facts = serials::part_facts(db, &part_ids).await?;
+    let checks: Vec<(i64, i32, &[String])> = moves
+        .iter()
+        .map(|m| (m.part_id, m.quantity, m.serials.as_slice()))
+        .collect();
+    serials::check_movements(&facts, &checks)?;
     let carried: Vec<Vec<String>> = moves.iter().map(|m| m.serials.clone()).collect();
     let rows = moves.into_iter().map(|m| stock_movement::ActiveModel {
         document_id: Set(document.id),
@@ -284,6 +288,7 @@ pub async fn post(
             by_movement.insert(row.id, units);
         }
     }
+    arrived.retain(|p| facts.get(p).is_some_and(|f| f.backordered));
     crate::requests::backorders::stock_available(db, &arrived).await?;
     document_from_rows(document, movements, by_movement)
 }

@@ -70,19 +70,28 @@ pub fn check_request<'a>(
 }
 
 fn line_problem(part: &part::Model, quantity: i32, serials: &[String]) -> Result<(), String> {
-    if !part.serialized {
+    serial_problem(&part.part_number, part.serialized, quantity, serials)
+}
+
+fn serial_problem(
+    part_number: &str,
+    serialized: bool,
+    quantity: i32,
+    serials: &[String],
+) -> Result<(), String> {
+    if !serialized {
         if serials.is_empty() {
             return Ok(());
         }
         return Err(format!(
             "part {} is not serialized: name no serials",
-            part.part_number
+            part_number
         ));
     }
     if usize::try_from(quantity).ok() != Some(serials.len()) {
         return Err(format!(
             "part {} is serialized: name exactly one serial per unit ({} units, {} serials)",
-            part.part_number,
+            part_number,
             quantity,
             serials.len()
         ));
@@ -101,20 +110,53 @@ fn line_problem(part: &part::Model, quantity: i32, serials: &[String]) -> Result
     Ok(())
 }
 
-/// The ledger's own check of every movement, whatever flow built it: the
-/// last line of defence if a flow forgot [`check_line`].
-pub(crate) async fn check_movements(
+/// What the ledger needs to know of a part it posts: whether it is
+/// serialized, and whether replacement requests are backordered on it.
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub(crate) struct PartFacts {
+    pub id: i64,
+    pub part_number: String,
+    pub serialized: bool,
+    pub backordered: bool,
+}
+
+/// [`PartFacts`] of `part_ids`, in one statement (a posting's hot path).
+pub(crate) async fn part_facts(
     db: &impl ConnectionTrait,
-    moves: &[(i64, i32, &[String])],
-) -> AppResult<()> {
-    let ids: HashSet<i64> = moves.iter().map(|m| m.0).collect();
-    let parts: HashMap<i64, part::Model> = part::Entity::find()
+    part_ids: &[i64],
+) -> AppResult<HashMap<i64, PartFacts>> {
+    use entities::replacement_request as rr;
+    use sea_orm::QuerySelect;
+    let ids: HashSet<i64> = part_ids.iter().copied().collect();
+    let waiting = Query::select()
+        .expr(Expr::val(1))
+        .from(rr::Entity)
+        .and_where(
+            Expr::col((rr::Entity, rr::Column::PartId)).equals((part::Entity, part::Column::Id)),
+        )
+        .and_where(Expr::col((rr::Entity, rr::Column::Status)).eq("backordered"))
+        .to_owned();
+    Ok(part::Entity::find()
+        .select_only()
+        .column(part::Column::Id)
+        .column(part::Column::PartNumber)
+        .column(part::Column::Serialized)
+        .column_as(Expr::exists(waiting), "backordered")
         .filter(part::Column::Id.is_in(ids))
+        .into_model::<PartFacts>()
         .all(db)
         .await?
         .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
+        .map(|f| (f.id, f))
+        .collect())
+}
+
+/// The ledger's own check of every movement, whatever flow built it: the
+/// last line of defence if a flow forgot [`check_line`].
+pub(crate) fn check_movements(
+    parts: &HashMap<i64, PartFacts>,
+    moves: &[(i64, i32, &[String])],
+) -> AppResult<()> {
     let mut errors = Vec::new();
     for (i, (part_id, quantity, serials)) in moves.iter().enumerate() {
         let Some(part) = parts.get(part_id) else {
@@ -124,7 +166,8 @@ pub(crate) async fn check_movements(
             ));
             continue;
         };
-        if let Err(message) = line_problem(part, *quantity, serials) {
+        if let Err(message) = serial_problem(&part.part_number, part.serialized, *quantity, serials)
+        {
             errors.push(FieldError::new(format!("movements[{i}].serials"), message));
         }
     }
