@@ -7,7 +7,7 @@ use serde_json::json;
 use spares::auth::Role::*;
 
 use crate::both_backends;
-use crate::common::fixtures::{Network, network, receive};
+use crate::common::fixtures::{Network, network, receive, repair_vendor};
 use crate::common::{Resp, TestApp};
 
 both_backends!(kpis_over_a_small_history, bad_kpi_windows_are_refused);
@@ -51,18 +51,6 @@ async fn shipped_and_delivered(
     .await
     .expect(200);
     id
-}
-
-async fn repair_vendor(app: &TestApp, code: &str, days: i64) -> i64 {
-    app.post(
-        Admin,
-        "/api/v1/vendors",
-        json!({"code": code, "name": code, "kind": "repair", "lead_time_days": 0, "repair_turnaround_days": days}),
-    )
-    .await
-    .expect(201)["id"]
-        .as_i64()
-        .unwrap()
 }
 
 async fn repair(app: &TestApp, n: &Network, vendor: i64, lines: &[(i64, &str)]) {

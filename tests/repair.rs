@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use spares::auth::Role::{self, *};
 
 use crate::both_backends;
-use crate::common::fixtures::{network, receive};
+use crate::common::fixtures::{network, on_hand, receive, repair_vendor};
 use crate::common::{TestApp, race};
 
 both_backends!(
@@ -26,30 +26,6 @@ both_backends!(
     a_field_failure_comes_back_repaired,
     a_retried_send_out_posts_once,
 );
-
-async fn on_hand(app: &TestApp, part: i64, warehouse: i64, condition: &str) -> i64 {
-    let page = app
-        .get(Engineer, &format!("/api/v1/stock?part_id={part}&warehouse_id={warehouse}&condition={condition}&include_empty=true"))
-        .await
-        .expect(200);
-    page["items"]
-        .as_array()
-        .unwrap()
-        .first()
-        .map_or(0, |row| row["on_hand"].as_i64().unwrap())
-}
-
-async fn repair_vendor(app: &TestApp, code: &str, days: i64) -> i64 {
-    app.post(
-        Admin,
-        "/api/v1/vendors",
-        json!({"code": code, "name": code, "kind": "repair", "lead_time_days": 0, "repair_turnaround_days": days}),
-    )
-    .await
-    .expect(201)["id"]
-        .as_i64()
-        .unwrap()
-}
 
 fn id(v: &Value) -> i64 {
     v["id"].as_i64().unwrap()

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use spares::auth::Role::*;
 
 use crate::both_backends;
-use crate::common::fixtures::{Network, network};
+use crate::common::fixtures::{Network, network, repair_vendor, serial_unit};
 use crate::common::{TestApp, race};
 
 both_backends!(
@@ -42,23 +42,9 @@ async fn receive_units(app: &TestApp, n: &Network, part: i64, serials: &[&str]) 
     .expect(201)
 }
 
-/// The unit `serial` of `part`: its register row.
-async fn unit(app: &TestApp, part: i64, serial: &str) -> Value {
-    let page = app
-        .get(
-            Engineer,
-            &format!("/api/v1/serials?part_id={part}&serial={serial}"),
-        )
-        .await
-        .expect(200);
-    let items = page["items"].as_array().unwrap();
-    assert_eq!(items.len(), 1, "exactly one unit {serial}: {page}");
-    items[0].clone()
-}
-
 /// Where the unit is: `kind:id:condition`.
 async fn place(app: &TestApp, part: i64, serial: &str) -> String {
-    let u = unit(app, part, serial).await;
+    let u = serial_unit(app, part, serial).await;
     format!(
         "{}:{}:{}",
         u["location"]["kind"].as_str().unwrap(),
@@ -68,7 +54,7 @@ async fn place(app: &TestApp, part: i64, serial: &str) -> String {
 }
 
 async fn history(app: &TestApp, part: i64, serial: &str) -> Value {
-    let id = unit(app, part, serial).await["id"].as_i64().unwrap();
+    let id = serial_unit(app, part, serial).await["id"].as_i64().unwrap();
     app.get(Engineer, &format!("/api/v1/serials/{id}"))
         .await
         .expect(200)
@@ -194,16 +180,7 @@ async fn units_are_tracked_through_every_flow(app: TestApp) {
     assert_eq!(s["cost"], "12.5");
 
     // Repair it: the line is the unit's repair record.
-    let vendor = app
-        .post(
-            Admin,
-            "/api/v1/vendors",
-            json!({"code": "FIX", "name": "Fix", "kind": "repair", "lead_time_days": 0, "repair_turnaround_days": 7}),
-        )
-        .await
-        .expect(201)["id"]
-        .as_i64()
-        .unwrap();
+    let vendor = repair_vendor(&app, "FIX", 7).await;
     let o = app
         .post(
             Warehouse,

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use spares::auth::Role::{self, *};
 
 use crate::both_backends;
-use crate::common::fixtures::{network, receive};
+use crate::common::fixtures::{network, on_hand, receive};
 use crate::common::{Resp, TestApp};
 
 both_backends!(
@@ -31,19 +31,6 @@ async fn issue(app: &TestApp, warehouse: i64, part: i64, quantity: i64) {
     )
     .await
     .expect(201);
-}
-
-/// On-hand of a part in a warehouse and condition.
-async fn on_hand(app: &TestApp, part: i64, warehouse: i64, condition: &str) -> i64 {
-    let page = app
-        .get(Engineer, &format!("/api/v1/stock?part_id={part}&warehouse_id={warehouse}&condition={condition}&include_empty=true"))
-        .await
-        .expect(200);
-    page["items"]
-        .as_array()
-        .unwrap()
-        .first()
-        .map_or(0, |row| row["on_hand"].as_i64().unwrap())
 }
 
 async fn open(app: &TestApp, body: Value) -> Value {

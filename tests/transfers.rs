@@ -9,7 +9,7 @@ use spares::auth::Role::*;
 
 use crate::both_backends;
 use crate::common::TestApp;
-use crate::common::fixtures::{network, receive as stock_in};
+use crate::common::fixtures::{network, on_hand, receive as stock_in};
 
 both_backends!(
     walk_the_state_machine_with_partial_receipts,
@@ -33,18 +33,6 @@ async fn lane(app: &TestApp, from: i64, to: i64, hours: f64) {
     )
     .await
     .expect(201);
-}
-
-async fn on_hand(app: &TestApp, part: i64, warehouse: i64, condition: &str) -> i64 {
-    let page = app
-        .get(Engineer, &format!("/api/v1/stock?part_id={part}&warehouse_id={warehouse}&condition={condition}&include_empty=true"))
-        .await
-        .expect(200);
-    page["items"]
-        .as_array()
-        .unwrap()
-        .first()
-        .map_or(0, |row| row["on_hand"].as_i64().unwrap())
 }
 
 async fn create(app: &TestApp, from: i64, to: i64, lines: Value) -> i64 {

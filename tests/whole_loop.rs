@@ -11,32 +11,13 @@ use spares::auth::Role::*;
 
 use crate::both_backends;
 use crate::common::TestApp;
-use crate::common::fixtures::network;
+use crate::common::fixtures::{network, on_hand, repair_vendor, serial_unit};
 
 both_backends!(a_field_failure_is_replaced_returned_repaired_and_restocked);
 
-async fn on_hand(app: &TestApp, part: i64, warehouse: i64, condition: &str) -> i64 {
-    let page = app
-        .get(Engineer, &format!("/api/v1/stock?part_id={part}&warehouse_id={warehouse}&condition={condition}&include_empty=true"))
-        .await
-        .expect(200);
-    page["items"]
-        .as_array()
-        .unwrap()
-        .first()
-        .map_or(0, |row| row["on_hand"].as_i64().unwrap())
-}
-
 /// The unit `serial` with its history.
 async fn unit(app: &TestApp, part: i64, serial: &str) -> Value {
-    let page = app
-        .get(
-            Engineer,
-            &format!("/api/v1/serials?part_id={part}&serial={serial}"),
-        )
-        .await
-        .expect(200);
-    let id = page["items"][0]["id"].as_i64().expect("unit registered");
+    let id = serial_unit(app, part, serial).await["id"].as_i64().unwrap();
     app.get(Engineer, &format!("/api/v1/serials/{id}"))
         .await
         .expect(200)
@@ -92,16 +73,7 @@ async fn a_field_failure_is_replaced_returned_repaired_and_restocked(app: TestAp
         .expect(201)["id"]
         .as_i64()
         .unwrap();
-    let vendor = app
-        .post(
-            Admin,
-            "/api/v1/vendors",
-            json!({"code": "RPR", "name": "Radio Repair", "kind": "repair", "lead_time_days": 0, "repair_turnaround_days": 7}),
-        )
-        .await
-        .expect(201)["id"]
-        .as_i64()
-        .unwrap();
+    let vendor = repair_vendor(&app, "RPR", 7).await;
 
     // Two units arrive at the regional warehouse; SN-INST is installed at
     // the site, SN-SPARE stays on the shelf.

@@ -44,7 +44,7 @@ pub fn check_line(
     quantity: i32,
     serials: &[String],
 ) {
-    if let Err(message) = line_problem(part, quantity, serials) {
+    if let Err(message) = serial_problem(&part.part_number, part.serialized, quantity, serials) {
         let name = if field.is_empty() {
             "serials".to_owned()
         } else {
@@ -67,10 +67,6 @@ pub fn check_request<'a>(
         }
     }
     v.finish()
-}
-
-fn line_problem(part: &part::Model, quantity: i32, serials: &[String]) -> Result<(), String> {
-    serial_problem(&part.part_number, part.serialized, quantity, serials)
 }
 
 fn serial_problem(
@@ -545,12 +541,11 @@ pub async fn history(db: &impl ConnectionTrait, id: i64) -> AppResult<SerialHist
         .filter(movement_serial::Column::SerialUnitId.eq(id))
         .all(db)
         .await?;
-    let mut moves = stock_movement::Entity::find()
+    let moves = stock_movement::Entity::find()
         .filter(stock_movement::Column::Id.is_in(links.iter().map(|l| l.movement_id)))
         .order_by_asc(stock_movement::Column::Id)
         .all(db)
         .await?;
-    moves.sort_by_key(|m| m.id);
     let docs: HashMap<i64, stock_document::Model> = stock_document::Entity::find()
         .filter(stock_document::Column::Id.is_in(moves.iter().map(|m| m.document_id)))
         .all(db)

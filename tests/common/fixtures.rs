@@ -1,6 +1,6 @@
 //! A small network to post stock against: two warehouses, a site, a
 //! supplier and three parts.
-use serde_json::json;
+use serde_json::{Value, json};
 use spares::auth::Role::Admin;
 
 use super::TestApp;
@@ -89,4 +89,44 @@ pub async fn receive(
     )
     .await
     .expect(201)
+}
+
+/// On-hand of `part` in `warehouse` in `condition` (0 without a balance row).
+pub async fn on_hand(app: &TestApp, part: i64, warehouse: i64, condition: &str) -> i64 {
+    let page = app
+        .get(spares::auth::Role::Engineer, &format!("/api/v1/stock?part_id={part}&warehouse_id={warehouse}&condition={condition}&include_empty=true"))
+        .await
+        .expect(200);
+    page["items"]
+        .as_array()
+        .unwrap()
+        .first()
+        .map_or(0, |row| row["on_hand"].as_i64().unwrap())
+}
+
+/// A repair vendor with `days` of repair turnaround.
+pub async fn repair_vendor(app: &TestApp, code: &str, days: i64) -> i64 {
+    app.post(
+        Admin,
+        "/api/v1/vendors",
+        json!({"code": code, "name": code, "kind": "repair", "lead_time_days": 0, "repair_turnaround_days": days}),
+    )
+    .await
+    .expect(201)["id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// The serial register's row of unit `serial` of `part`.
+pub async fn serial_unit(app: &TestApp, part: i64, serial: &str) -> Value {
+    let page = app
+        .get(
+            spares::auth::Role::Engineer,
+            &format!("/api/v1/serials?part_id={part}&serial={serial}"),
+        )
+        .await
+        .expect(200);
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "exactly one unit {serial}: {page}");
+    items[0].clone()
 }
