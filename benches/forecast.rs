@@ -15,8 +15,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group};
-use spares::planning::forecast::Method;
-use spares::planning::forecast::series::read_wide_csv;
+use spares::core::forecast::Method;
+use spares::core::forecast::series::read_wide_csv;
 
 const CARPARTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/carparts.csv");
 const PEER_SCRIPT: &str = concat!(

@@ -22,11 +22,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use entities::vocabulary::Role;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
-use spares::auth::Role;
-use spares::config::ServeArgs;
-use spares::server::Application;
+use spares::http::config::ServeArgs;
+use spares::http::server::Application;
 
 const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 const PARTS: usize = 200;
@@ -300,11 +300,11 @@ fn id(v: &Value) -> i64 {
 
 /// Master data and opening stock, through the API like a real client.
 async fn seed(run: &Running, client: &reqwest::Client) -> Shared {
-    let admin = spares::auth::create_token(&run.db, "bench-admin", Role::Admin)
+    let admin = spares::flows::users::create_token(&run.db, "bench-admin", Role::Admin)
         .await
         .expect("admin token")
         .token;
-    let clerk = spares::auth::create_token(&run.db, "bench-warehouse", Role::Warehouse)
+    let clerk = spares::flows::users::create_token(&run.db, "bench-warehouse", Role::Warehouse)
         .await
         .expect("warehouse token")
         .token;
@@ -392,7 +392,7 @@ async fn run_backend(
         .build()
         .expect("http client");
     let shared = Arc::new(seed(&run, &client).await);
-    let mut before = spares::inventory::verify::verify(&run.db)
+    let mut before = spares::store::verify::verify(&run.db)
         .await
         .expect("verify after seeding");
     assert!(before.ok, "drift after seeding: {:?}", before.drift);
@@ -418,7 +418,7 @@ async fn run_backend(
         }
         let elapsed = started.elapsed().as_secs_f64();
         all.latencies_us.sort_unstable();
-        let report = spares::inventory::verify::verify(&run.db)
+        let report = spares::store::verify::verify(&run.db)
             .await
             .expect("verify after the step");
         let ledger_movements = report.movements - before.movements;

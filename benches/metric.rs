@@ -11,12 +11,13 @@
 //! fill rate 0.95 (60,421 units) 81 ms, total base EBO 10 (73,342 units)
 //! 97 ms with the machine otherwise quiet; 184 / 228 ms, and VARI-METRIC at
 //! fill rate 0.95 275 ms, while another engineer's build held both cores.
-use criterion::{Criterion, criterion_group, criterion_main};
-use spares::planning::policy::metric::{MetricSystem, PipelineModel};
-use spares::planning::policy::multi_part::{MultiPartOptions, PartSpec, optimise_parts};
-use spares::planning::policy::optimise::StopRule;
 use std::hint::black_box;
 use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use spares::core::policy::metric::{MetricSystem, PipelineModel};
+use spares::core::policy::multi_part::{MultiPartOptions, PartSpec, optimise_parts};
+use spares::core::policy::optimise::StopRule;
 
 const PARTS: usize = 1_000;
 const BASES: usize = 49;

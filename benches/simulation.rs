@@ -13,11 +13,12 @@
 //! - `all_cores/<scenario>`: `2 × cores` replications on `cores` threads.
 //!
 //! Criterion prints the throughput as `elem/s` (elements = events).
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use spares::planning::scenario::Scenario;
-use spares::planning::sim::{self, RunOptions, SimModel};
 use std::hint::black_box;
 use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use spares::core::scenario::Scenario;
+use spares::core::sim::{self, RunOptions, SimModel};
 
 const SCENARIOS: [&str; 3] = [
     "datacentre-fleet",

@@ -2,48 +2,33 @@
 //! "manage spare-part service delivery" process group (ITR 4.2).
 //!
 //! # Layout
-//! - [`cli`] — the `spares` command line (serve, migrate, token, ...).
-//! - [`config`] — flags > `SPARES_*` environment > defaults.
-//! - [`server`] — binds the listener, serves until SIGINT/SIGTERM.
-//! - [`api`] — axum routers per area, extractors, the OpenAPI document.
-//! - [`auth`] — users, roles, API tokens and the `Caller` extractor.
-//! - [`error`] — one error enum rendered as problem+json with stable codes.
-//! - [`db`] — connecting, migrating, retrying write transactions.
-//! - [`domain`] — pure validated types: money, vocabularies, field checks.
-//! - [`inventory`] — the stock ledger: posting, balances, reservations,
-//!   idempotency, verify.
-//! - [`logistics`] — logistics flows (transfers, shipments, purchasing,
-//!   replenishment, repair, returns, scrap, KPIs): documents with state
-//!   machines whose stock effects go through the ledger.
-//! - [`forecasting`] — forecast runs over recorded or uploaded demand.
-//! - [`master`] — master data services: parts, network, sites, vendors.
-//! - [`planning`] — the pure planning engine: forecasting, stock policy,
-//!   simulation, scenarios, recommendations.
-//! - [`planning_jobs`] — plans and simulations as background jobs claimed
-//!   through the database, and adopting a plan into stock levels.
-//! - [`requests`] — engineers' replacement-part requests: SLA deadlines,
-//!   sourcing, backorders, lifecycle, demand records and their KPIs.
-//! - [`demo`] — the demo network seeded by `serve --demo`.
-pub mod api;
-pub mod auth;
+//! Five rooms, stacked; a room may use the rooms below it and never one
+//! above it. `tests/architecture.rs` reads every `crate::` path in `src/`
+//! and fails on an import that points upward or that closes a cycle between
+//! the modules inside a room.
+//!
+//! | room | what lives there | may use |
+//! |---|---|---|
+//! | [`core`] | pure rules and the planning engine: money, field checks, the business calendar, the sourcing rule, forecasting, stock policy, simulation, scenarios, recommendations. No database, HTTP or async runtime (no `sea_orm`, `axum`, `tokio`, `entities`). | — |
+//! | [`store`] | the database: connecting and write transactions, the error type, the stock ledger and its balances, serial units, reservations, idempotency keys, document transitions, lookups and paging, verify. Knows tables, not flows. | core |
+//! | [`flows`] | the processes: master data, stock documents and stocktakes, allocation of stock to replacement requests (sourcing, backorders), logistics (transfers, shipments, purchasing, replenishment, repair, returns, scrap), replacement requests, forecast runs, planning jobs, users and tokens, the demo. | store, core |
+//! | [`http`] | the HTTP edge: configuration, server, routes, authentication, idempotent calls, problem+json, the OpenAPI document. | flows, store, core |
+//! | [`cli`] | the `spares` command line. | http, flows, store, core |
+//!
+//! Inside `flows` the modules stack too: `master`, `users` and
+//! `allocation` at the bottom; `stock` on them; `logistics` on `stock`;
+//! `replacement` on `logistics`; `forecast_runs`, `planning_jobs` and `demo`
+//! on top. Time is an input: services take `now` from the caller, who reads
+//! the [`core::clock::Clock`] of the application.
 pub mod cli;
-pub mod config;
-pub mod db;
-pub mod demo;
-pub mod domain;
-pub mod error;
-pub mod forecasting;
-pub mod inventory;
-pub mod logistics;
-pub mod master;
-pub mod planning;
-pub mod planning_jobs;
-pub mod requests;
-pub mod server;
+pub mod core;
+pub mod flows;
+pub mod http;
+pub mod store;
 
 /// The OpenAPI document as pretty JSON.
 pub fn openapi_json() -> String {
-    api::openapi()
+    http::openapi()
         .to_pretty_json()
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }

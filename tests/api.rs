@@ -1,7 +1,7 @@
 //! What every route shares: probes, the OpenAPI document, the docs page,
 //! problem+json for unknown routes and methods.
+use entities::vocabulary::Role::*;
 use reqwest::Method;
-use spares::auth::Role::*;
 
 use crate::both_backends;
 use crate::common::TestApp;

@@ -1,9 +1,9 @@
 //! Tokens, roles and the admin API; the `spares token` CLI.
 use std::process::Command;
 
+use entities::vocabulary::Role::{self, *};
 use reqwest::Method;
 use serde_json::json;
-use spares::auth::Role::{self, *};
 
 use crate::both_backends;
 use crate::common::TestApp;

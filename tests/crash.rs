@@ -18,12 +18,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
+use entities::vocabulary::Role::*;
 use entities::{idempotency_key, stock_document, stock_movement};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
-use spares::auth::Role::*;
-use spares::inventory::idempotency::STALE_AFTER;
+use spares::http::idempotency::STALE_AFTER;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -355,7 +355,7 @@ async fn sigkill_under_load_loses_no_acknowledged_document(app: TestApp) {
     // Every acknowledged document is there, exactly as acknowledged.
     for (attempt, body) in &acknowledged {
         let id = body["id"].as_i64().expect("acknowledged document id");
-        let stored = spares::inventory::ledger::load(&app.db, id)
+        let stored = spares::store::ledger::load(&app.db, id)
             .await
             .expect("load document")
             .unwrap_or_else(|| panic!("acknowledged document {id} ({}) is gone", attempt.key));

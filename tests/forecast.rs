@@ -6,26 +6,26 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use spares::planning::forecast::aggregate::{adida, imapa};
-use spares::planning::forecast::backtest::{
+use spares::core::forecast::aggregate::{adida, imapa};
+use spares::core::forecast::backtest::{
     BacktestConfig, CandidateReport, ErrorMetrics, FALLBACK_METHOD, backtest, choose, evaluate,
 };
-use spares::planning::forecast::classify::{
+use spares::core::forecast::classify::{
     ADI_CUTOFF, CV2_CUTOFF, DemandClass, adi, class_of, classify, cv2,
 };
-use spares::planning::forecast::croston::{
+use spares::core::forecast::croston::{
     SBA_FACTOR, croston_classic, croston_sba, inter_demand_intervals,
 };
-use spares::planning::forecast::installed_base::{
+use spares::core::forecast::installed_base::{
     BlendRule, InstalledBaseError, InstalledSite, Period, installed_base_rate,
 };
-use spares::planning::forecast::optimise::{
+use spares::core::forecast::optimise::{
     INTERMITTENT_OPT_BOUNDS, SES_OPT_BOUNDS, golden_section_alpha, golden_section_alphas,
     optimised_ses_forecast, optimised_ses_forecasts,
 };
-use spares::planning::forecast::series::{Series, SeriesError, read_wide_csv};
-use spares::planning::forecast::ses::ses_forecast;
-use spares::planning::forecast::{METHOD_NAMES, Method, MethodParams};
+use spares::core::forecast::series::{Series, SeriesError, read_wide_csv};
+use spares::core::forecast::ses::ses_forecast;
+use spares::core::forecast::{METHOD_NAMES, Method, MethodParams};
 
 const CARPARTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/carparts.csv");
 const ORACLE: &str = concat!(

@@ -1,8 +1,8 @@
 //! Forecast runs in the service: over uploaded series and over the demand
 //! the ledger recorded; stored, listed, refused when the input is bad.
+use entities::vocabulary::Role::*;
 use serde_json::json;
-use spares::auth::Role::*;
-use spares::planning::forecast::{Method, MethodParams};
+use spares::core::forecast::{Method, MethodParams};
 
 use crate::both_backends;
 use crate::common::fixtures::network;

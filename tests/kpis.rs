@@ -3,8 +3,8 @@
 //! then every KPI checked exactly, per warehouse too, and bad windows
 //! refused, on both backends.
 use chrono::{Duration, SecondsFormat, Utc};
+use entities::vocabulary::Role::*;
 use serde_json::json;
-use spares::auth::Role::*;
 
 use crate::both_backends;
 use crate::common::fixtures::{Network, network, receive, repair_vendor};

@@ -6,18 +6,16 @@
 //! every balance; `verify` must be clean at the end of every sequence.
 use std::collections::HashMap;
 
+use entities::vocabulary::{Condition, Role};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use spares::auth::Role;
-use spares::db;
-use spares::domain::stock::Condition;
-use spares::error::AppError;
-use spares::inventory::documents::{
+use spares::flows::stock::documents::{
     self, ConditionChangeRequest, ConditionLine, IssueDestination, IssueRequest, ReceiptRequest,
     ReceiptSource, ReverseRequest, StockLine,
 };
-use spares::inventory::reservations::{self, ConsumeRequest, ReserveRequest};
-use spares::inventory::{balances, verify};
+use spares::flows::stock::reservations::{self, ConsumeRequest, ReserveRequest};
+use spares::store::error::AppError;
+use spares::store::{balances, db, verify};
 
 use crate::both_backends;
 use crate::common::TestApp;
@@ -118,7 +116,7 @@ fn outcome<T>(r: &Result<T, AppError>) -> &'static str {
 both_backends!(random_sequences_match_the_model);
 
 async fn random_sequences_match_the_model(app: TestApp) {
-    let actor = spares::auth::authenticate(&app.db, app.token(Role::Warehouse))
+    let actor = spares::flows::users::authenticate(&app.db, app.token(Role::Warehouse))
         .await
         .unwrap()
         .unwrap()
@@ -173,7 +171,7 @@ async fn run_sequence(app: &TestApp, actor: i64, ops: Vec<Op>) -> Result<(), Str
                     }],
                 };
                 let r = db::write(&app.db, |tx| {
-                    Box::pin(documents::receive(tx, actor, req.clone()))
+                    Box::pin(documents::receive(tx, actor, req.clone(), app.now()))
                 })
                 .await;
                 let doc = r.map_err(|e| format!("{ctx}: {e}"))?;
@@ -201,7 +199,7 @@ async fn run_sequence(app: &TestApp, actor: i64, ops: Vec<Op>) -> Result<(), Str
                     }],
                 };
                 let r = db::write(&app.db, |tx| {
-                    Box::pin(documents::issue(tx, actor, req.clone()))
+                    Box::pin(documents::issue(tx, actor, req.clone(), app.now()))
                 })
                 .await;
                 let expected = if model.available(k) >= qty {
@@ -227,7 +225,7 @@ async fn run_sequence(app: &TestApp, actor: i64, ops: Vec<Op>) -> Result<(), Str
                     reference: String::new(),
                 };
                 let r = db::write(&app.db, |tx| {
-                    Box::pin(reservations::reserve(tx, actor, req.clone()))
+                    Box::pin(reservations::reserve(tx, actor, req.clone(), app.now()))
                 })
                 .await;
                 let expected = if model.available(k) >= qty {
@@ -260,14 +258,16 @@ async fn run_sequence(app: &TestApp, actor: i64, ops: Vec<Op>) -> Result<(), Str
                         serials: Vec::new(),
                     };
                     db::write(&app.db, |tx| {
-                        Box::pin(reservations::consume(tx, actor, id, req.clone()))
+                        Box::pin(reservations::consume(tx, actor, id, req.clone(), app.now()))
                     })
                     .await
                     .map(Some)
                 } else {
-                    db::write(&app.db, |tx| Box::pin(reservations::release(tx, id)))
-                        .await
-                        .map(|_| None)
+                    db::write(&app.db, |tx| {
+                        Box::pin(reservations::release(tx, id, app.now()))
+                    })
+                    .await
+                    .map(|_| None)
                 };
                 let expected = if active { "ok" } else { "invalid" };
                 if outcome(&r) != expected {
@@ -306,7 +306,12 @@ async fn run_sequence(app: &TestApp, actor: i64, ops: Vec<Op>) -> Result<(), Str
                     }],
                 };
                 let r = db::write(&app.db, |tx| {
-                    Box::pin(documents::change_condition(tx, actor, req.clone()))
+                    Box::pin(documents::change_condition(
+                        tx,
+                        actor,
+                        req.clone(),
+                        app.now(),
+                    ))
                 })
                 .await;
                 let expected = if from == to {
@@ -334,7 +339,13 @@ async fn run_sequence(app: &TestApp, actor: i64, ops: Vec<Op>) -> Result<(), Str
                 let i = pick % model.documents.len();
                 let Posted(id, effects, reversed) = model.documents[i].clone();
                 let r = db::write(&app.db, |tx| {
-                    Box::pin(documents::reverse(tx, actor, id, ReverseRequest::default()))
+                    Box::pin(documents::reverse(
+                        tx,
+                        actor,
+                        id,
+                        ReverseRequest::default(),
+                        app.now(),
+                    ))
                 })
                 .await;
                 // Undoing needs every key it takes from to have that much available.

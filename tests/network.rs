@@ -1,8 +1,8 @@
 //! The supply network over HTTP: warehouses, their replenishment tree, and
 //! the lanes between them.
+use entities::vocabulary::Role::*;
 use reqwest::Method;
 use serde_json::{Value, json};
-use spares::auth::Role::*;
 
 use crate::both_backends;
 use crate::common::{Resp, TestApp};

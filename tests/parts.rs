@@ -1,6 +1,6 @@
 //! Part master data over HTTP.
+use entities::vocabulary::Role::*;
 use serde_json::{Value, json};
-use spares::auth::Role::*;
 
 use crate::both_backends;
 use crate::common::{Resp, TestApp};

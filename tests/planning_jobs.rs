@@ -1,9 +1,10 @@
 //! Plans and simulations as background jobs over the API: queued, claimed
 //! by the server's worker, progress, results, cancel, and adopting a plan
 //! into the stock levels replenishment uses.
-use serde_json::{Value, json};
-use spares::auth::Role::*;
 use std::time::{Duration, Instant};
+
+use entities::vocabulary::Role::*;
+use serde_json::{Value, json};
 
 use crate::both_backends;
 use crate::common::TestApp;
@@ -180,9 +181,11 @@ async fn jobs_can_be_cancelled_and_only_finished_plans_adopted(app: TestApp) {
     let end = wait_for(&app, id, &["cancelled", "done", "failed"]).await;
     assert_eq!(end["status"], "cancelled", "{end}");
     assert!(end["result"].is_null());
-    app.post_empty(Planner, &format!("/api/v1/planning/jobs/{id}/cancel"))
+    let again = app
+        .post_empty(Planner, &format!("/api/v1/planning/jobs/{id}/cancel"))
         .await
-        .expect_problem(409, "conflict");
+        .expect_problem(409, "invalid_transition");
+    assert_eq!(again["current_state"], "cancelled");
     app.post_empty(Planner, &format!("/api/v1/planning/jobs/{id}/adopt"))
         .await
         .expect_problem(409, "conflict");
@@ -339,7 +342,7 @@ async fn a_plan_runs_on_the_live_data(app: TestApp) {
         .await
         .expect(200);
     let text = live["scenario"].as_str().unwrap();
-    let scenario = spares::planning::scenario::Scenario::parse(text, "live").unwrap();
+    let scenario = spares::core::scenario::Scenario::parse(text, "live").unwrap();
     let compiled = scenario.compile(&[], "live").unwrap();
     assert_eq!(compiled.model.warehouses.len(), 2);
     assert_eq!(compiled.model.streams.len(), 2, "{text}");
@@ -379,10 +382,10 @@ async fn a_plan_runs_on_the_live_data(app: TestApp) {
 /// exactly one of the two workers, and both take part.
 async fn two_servers_share_the_queue(app: TestApp) {
     let mut args =
-        spares::config::ServeArgs::new(&app.database_url, "127.0.0.1:0".parse().unwrap());
+        spares::http::config::ServeArgs::new(&app.database_url, "127.0.0.1:0".parse().unwrap());
     args.no_migrate = true;
     args.db_pool_size = 4;
-    let second = spares::server::Application::build(&args)
+    let second = spares::http::server::Application::build(&args)
         .await
         .expect("a second server on the same database");
     let mut ids = Vec::new();

@@ -1,20 +1,19 @@
 //! The analytic stock-policy library and the `spares policy` calculators,
 //! checked against ../shared/oracles/policy-*.jsonl (stockpyl and scipy) and
 //! against values computed independently (statrs, mpmath at 50 digits).
+use std::process::{Command, Output};
+
 use serde_json::Value;
-use spares::planning::policy::base_stock::{evaluate, smallest_poisson_base_stock};
-use spares::planning::policy::demand::LeadTimeDemand;
-use spares::planning::policy::metric::{MetricSystem, PipelineModel};
-use spares::planning::policy::multi_part::{MultiPartOptions, PartSpec, optimise_parts};
-use spares::planning::policy::optimise::{GreedyOptions, StopRule, optimise_part};
-use spares::planning::policy::reorder_point::{
+use spares::core::policy::base_stock::{evaluate, smallest_poisson_base_stock};
+use spares::core::policy::demand::LeadTimeDemand;
+use spares::core::policy::metric::{MetricSystem, PipelineModel};
+use spares::core::policy::multi_part::{MultiPartOptions, PartSpec, optimise_parts};
+use spares::core::policy::optimise::{GreedyOptions, StopRule, optimise_part};
+use spares::core::policy::reorder_point::{
     economic_order_quantity, evaluate_rq, rq_policy, smallest_reorder_point,
 };
-use spares::planning::policy::time_based::{
-    LateralSource, ServingWarehouse, service_within_window,
-};
-use spares::planning::policy::{PolicyError, fill_rate, smallest_base_stock};
-use std::process::{Command, Output};
+use spares::core::policy::time_based::{LateralSource, ServingWarehouse, service_within_window};
+use spares::core::policy::{PolicyError, fill_rate, smallest_base_stock};
 
 const EBO_ORACLE: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -563,7 +562,7 @@ fn greedy_stops_at_fill_rate_availability_and_budget() {
     for stop in [StopRule::FillRate(0.95), StopRule::Availability(0.97)] {
         let result = optimise_part(&system, &GreedyOptions::new(stop)).unwrap();
         let frontier = &result.frontier;
-        let measure = |point: &spares::planning::policy::FrontierPoint| {
+        let measure = |point: &spares::core::policy::FrontierPoint| {
             let e = system
                 .evaluate(PipelineModel::Metric, point.stock[0], &point.stock[1..])
                 .unwrap();

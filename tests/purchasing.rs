@@ -3,8 +3,8 @@
 //! from on-hand / on-order / in-transit / reserved, suggestions turned into orders,
 //! roles and bad input, on both backends.
 use chrono::{DateTime, Duration, Utc};
+use entities::vocabulary::Role::*;
 use serde_json::{Value, json};
-use spares::auth::Role::*;
 
 use crate::both_backends;
 use crate::common::fixtures::{Network, network};

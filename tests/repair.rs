@@ -3,9 +3,9 @@
 //! the repair record and turnaround, scrap approval by someone other than
 //! the requester and its certificate, roles and bad input, on both
 //! backends. Every test ends with a clean ledger verification.
+use entities::vocabulary::Role::{self, *};
 use reqwest::Method;
 use serde_json::{Value, json};
-use spares::auth::Role::{self, *};
 
 use crate::both_backends;
 use crate::common::fixtures::{network, on_hand, receive, repair_vendor};

@@ -4,8 +4,8 @@
 //! race for the last unit, the business calendar, KPIs and bad input, on
 //! both backends.
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
+use entities::vocabulary::Role::{self, *};
 use serde_json::{Value, json};
-use spares::auth::Role::{self, *};
 
 use crate::both_backends;
 use crate::common::TestApp;
@@ -209,7 +209,7 @@ fn dispatch_body() -> Value {
 }
 
 async fn new_engineer(app: &TestApp, name: &str) -> String {
-    spares::auth::create_token(&app.db, name, Role::Engineer)
+    spares::flows::users::create_token(&app.db, name, Role::Engineer)
         .await
         .expect("token")
         .token
@@ -919,14 +919,14 @@ async fn business_hours_follow_site_calendar(app: TestApp) {
     );
     assert!(local.time() > open && local.time() <= close, "{r}");
     // The same count, from the calendar with those holidays, agrees.
-    let cal = spares::domain::calendar::BusinessCalendar {
+    let cal = spares::core::calendar::BusinessCalendar {
         time_zone: chrono_tz::Europe::Berlin,
         holidays: [day(1), day(2), day(3)]
             .into_iter()
             .collect::<std::collections::HashSet<NaiveDate>>(),
     };
     assert_eq!(
-        spares::domain::calendar::deadline(requested, 1200, true, &cal),
+        spares::core::calendar::deadline(requested, 1200, true, &cal),
         deadline.with_timezone(&Utc)
     );
     // Removing a holiday does not move a deadline already set.

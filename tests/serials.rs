@@ -3,8 +3,8 @@
 //! history can be read; a unit is never in two places and never moves from
 //! where it is not, whatever the flow and under concurrency, on both
 //! backends.
+use entities::vocabulary::Role::*;
 use serde_json::{Value, json};
-use spares::auth::Role::*;
 
 use crate::both_backends;
 use crate::common::fixtures::{Network, network, repair_vendor, serial_unit};

@@ -3,14 +3,15 @@
 //!
 //! Backend-free and sized for debug builds: each statistical test simulates
 //! well under a million events.
-use serde_json::Value;
-use spares::planning::policy::demand::LeadTimeDemand;
-use spares::planning::policy::metric::{MetricSystem, PipelineModel};
-use spares::planning::policy::time_based::{ServingWarehouse, service_within_window};
-use spares::planning::scenario::Scenario;
-use spares::planning::sim::{self, RunOptions, SimReport};
 use std::path::PathBuf;
 use std::process::{Command, Output};
+
+use serde_json::Value;
+use spares::core::policy::demand::LeadTimeDemand;
+use spares::core::policy::metric::{MetricSystem, PipelineModel};
+use spares::core::policy::time_based::{ServingWarehouse, service_within_window};
+use spares::core::scenario::Scenario;
+use spares::core::sim::{self, RunOptions, SimReport};
 
 fn run(text: &str, what_if: &[&str], replications: usize, seed: u64) -> SimReport {
     let scenario = Scenario::parse(text, "test").expect("the test scenario parses");
@@ -76,7 +77,7 @@ fn single_location_fill_rate_interval_contains_the_analytic_value() {
     for (rate, lead, stock) in [(0.5, 10.0, 6), (0.5, 10.0, 9), (0.2, 30.0, 8)] {
         let report = run(&single_location(rate, lead, stock), &[], 30, 11);
         let demand = LeadTimeDemand::poisson(rate * lead).unwrap();
-        let analytic = spares::planning::policy::fill_rate(&demand, stock as u64);
+        let analytic = spares::core::policy::fill_rate(&demand, stock as u64);
         let simulated = location(&report, "P", "W").fill_rate;
         let half = (simulated.ci_high.unwrap() - simulated.ci_low.unwrap()) / 2.0;
         assert!(

@@ -1,7 +1,7 @@
 //! SLA classes, customer sites and their installed base over HTTP.
+use entities::vocabulary::Role::*;
 use reqwest::Method;
 use serde_json::{Value, json};
-use spares::auth::Role::*;
 
 use crate::both_backends;
 use crate::common::{Resp, TestApp};

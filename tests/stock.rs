@@ -2,9 +2,9 @@
 //! reversals, idempotency, concurrency and verify, on both backends.
 use std::process::Command;
 
+use entities::vocabulary::Role::*;
 use reqwest::Method;
 use serde_json::{Value, json};
-use spares::auth::Role::*;
 
 use crate::both_backends;
 use crate::common::fixtures::{network, receive};

@@ -3,9 +3,9 @@
 //! input and inventory accuracy, on both backends.
 use std::str::FromStr;
 
+use entities::vocabulary::Role::{self, *};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use spares::auth::Role::{self, *};
 
 use crate::both_backends;
 use crate::common::fixtures::{network, on_hand, receive};

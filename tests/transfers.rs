@@ -4,8 +4,8 @@
 //! ledger, whole-or-nothing shipping, proof of delivery with a customs leg,
 //! roles and bad input, on both backends.
 use chrono::{DateTime, Utc};
+use entities::vocabulary::Role::*;
 use serde_json::{Value, json};
-use spares::auth::Role::*;
 
 use crate::both_backends;
 use crate::common::TestApp;

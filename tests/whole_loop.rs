@@ -6,8 +6,8 @@
 //! and returns as good stock. Checked: the stock ledger, both units' serial
 //! histories, the request's lifecycle, the demand record and the KPIs.
 use chrono::{Duration, Utc};
+use entities::vocabulary::Role::*;
 use serde_json::{Value, json};
-use spares::auth::Role::*;
 
 use crate::both_backends;
 use crate::common::TestApp;

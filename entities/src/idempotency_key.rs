@@ -2,6 +2,8 @@
 //! completed with the stored response in the same transaction as that write.
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::IdempotencyState;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "idempotency_keys")]
 pub struct Model {
@@ -11,8 +13,7 @@ pub struct Model {
     pub key: String,
     /// SHA-256 of method, path and body: a reuse with another body is refused.
     pub request_hash: String,
-    /// `running` or `done`.
-    pub state: String,
+    pub state: IdempotencyState,
     pub response_status: Option<i32>,
     #[sea_orm(column_type = "Text", nullable)]
     pub response_body: Option<String>,

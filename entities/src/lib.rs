@@ -1,7 +1,8 @@
 //! sea-orm entities of `spares`: one module per table, data only.
 //!
 //! Behaviour (validation, state machines, stock rules) lives in the `spares`
-//! crate's `domain` and service modules; these structs only say what a row is.
+//! crate; these structs only say what a row is, and [`vocabulary`] names
+//! every closed set of values a column holds.
 //!
 //! Money is stored as a canonical decimal string (`TEXT`) on both backends:
 //! sea-orm reads SQLite decimals through `f64`, which would silently round
@@ -41,4 +42,5 @@ pub mod transfer;
 pub mod transfer_line;
 pub mod user;
 pub mod vendor;
+pub mod vocabulary;
 pub mod warehouse;

@@ -1,6 +1,8 @@
 //! Part master data: the planning inputs of one part number.
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::{Criticality, Lifecycle, PartKind};
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "parts")]
 pub struct Model {
@@ -13,17 +15,14 @@ pub struct Model {
     /// Decimal string, see the crate doc.
     pub unit_cost: String,
     pub currency: String,
-    /// `repairable` or `consumable`.
-    pub kind: String,
-    /// `low`, `medium`, `high` or `critical`.
-    pub criticality: String,
+    pub kind: PartKind,
+    pub criticality: Criticality,
     /// Failures per installed unit per year.
     pub annual_failure_rate: f64,
     pub lead_time_days: i32,
     pub repair_turnaround_days: i32,
     pub serialized: bool,
-    /// `active` or `end_of_life`.
-    pub lifecycle: String,
+    pub lifecycle: Lifecycle,
     pub active: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

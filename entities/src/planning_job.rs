@@ -1,15 +1,15 @@
 //! A plan or simulation run in the background, claimed by one worker.
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::{JobKind, JobStatus};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "planning_jobs")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    /// `plan` or `simulate`.
-    pub kind: String,
-    /// `queued`, `running`, `done`, `failed` or `cancelled`.
-    pub status: String,
+    pub kind: JobKind,
+    pub status: JobStatus,
     /// The scenario file (TOML) the job runs.
     #[sea_orm(column_type = "Text")]
     pub scenario: String,
@@ -27,6 +27,10 @@ pub struct Model {
     pub error: Option<String>,
     /// Which server instance claimed it.
     pub worker: Option<String>,
+    /// While running: until when the claim holds unless renewed.
+    pub lease_until: Option<DateTimeUtc>,
+    /// How often a worker claimed it.
+    pub attempts: i32,
     pub created_by: i64,
     pub created_at: DateTimeUtc,
     pub started_at: Option<DateTimeUtc>,

@@ -1,6 +1,8 @@
 //! A purchase order to a supplier for delivery into one warehouse.
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::PurchaseOrderStatus;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "purchase_orders")]
 pub struct Model {
@@ -8,8 +10,7 @@ pub struct Model {
     pub id: i64,
     pub vendor_id: i64,
     pub warehouse_id: i64,
-    /// `open`, `partially_received`, `received` or `cancelled`.
-    pub status: String,
+    pub status: PurchaseOrderStatus,
     pub reference: String,
     pub expected_at: Option<DateTimeUtc>,
     pub created_by: i64,

@@ -1,6 +1,8 @@
 //! One line of a repair order with its repair record.
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::RepairOutcome;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "repair_lines")]
 pub struct Model {
@@ -9,8 +11,7 @@ pub struct Model {
     pub repair_order_id: i64,
     pub part_id: i64,
     pub quantity: i32,
-    /// `pending`, `repaired` or `beyond_repair`.
-    pub outcome: String,
+    pub outcome: RepairOutcome,
     pub fault_cause: String,
     pub failed_component: String,
     pub conclusion: String,

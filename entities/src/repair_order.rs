@@ -2,6 +2,8 @@
 //! vendor, to the internal repair centre.
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::RepairStatus;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "repair_orders")]
 pub struct Model {
@@ -10,8 +12,7 @@ pub struct Model {
     /// Absent: the internal repair centre.
     pub vendor_id: Option<i64>,
     pub warehouse_id: i64,
-    /// `sent` or `closed`.
-    pub status: String,
+    pub status: RepairStatus,
     pub reference: String,
     pub send_document_id: Option<i64>,
     pub created_by: i64,

@@ -2,6 +2,8 @@
 //! with its SLA deadline, where it was sourced from and how far it got.
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::{Priority, RequestStatus, SourceKind};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "replacement_requests")]
 pub struct Model {
@@ -13,22 +15,18 @@ pub struct Model {
     pub site_id: i64,
     pub part_id: i64,
     pub quantity: i32,
-    /// `low`, `normal`, `high` or `critical`.
-    pub priority: String,
+    pub priority: Priority,
     pub note: String,
     /// The failed unit's serial as the engineer typed it; not tracked.
     pub failed_serial: Option<String>,
-    /// `backordered`, `sourced`, `dispatched`, `delivered`,
-    /// `defective_returned`, `closed` or `cancelled`.
-    pub status: String,
+    pub status: RequestStatus,
     pub sla_class_id: i64,
     pub requested_at: DateTimeUtc,
     pub deadline_at: DateTimeUtc,
     /// The site's serving warehouse when the request was raised.
     pub serving_warehouse_id: i64,
     pub source_warehouse_id: Option<i64>,
-    /// `serving`, `lateral`, `earliest` or `backorder`.
-    pub source_kind: String,
+    pub source_kind: SourceKind,
     /// Lane cost of a lateral source, decimal string.
     pub sourcing_cost: Option<String>,
     pub sla_at_risk: bool,

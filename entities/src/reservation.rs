@@ -1,6 +1,8 @@
 //! A quantity held for a purpose until it is released or consumed.
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::{Condition, ReservationStatus};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "reservations")]
 pub struct Model {
@@ -8,10 +10,9 @@ pub struct Model {
     pub id: i64,
     pub part_id: i64,
     pub warehouse_id: i64,
-    pub condition: String,
+    pub condition: Condition,
     pub quantity: i32,
-    /// `active`, `released` or `consumed`.
-    pub status: String,
+    pub status: ReservationStatus,
     pub reference: String,
     pub consumed_by_document_id: Option<i64>,
     pub created_by: i64,

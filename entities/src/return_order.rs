@@ -2,18 +2,18 @@
 //! going back to a vendor.
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::{ReturnKind, ReturnStatus, ShipmentMode};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "returns")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    /// `field_return` or `return_to_vendor`.
-    pub kind: String,
+    pub kind: ReturnKind,
     pub site_id: Option<i64>,
     pub vendor_id: Option<i64>,
     pub warehouse_id: i64,
-    /// `draft`, `in_transit`, `received` or `cancelled`.
-    pub status: String,
+    pub status: ReturnStatus,
     pub reason: String,
     pub reference: String,
     pub carrier: String,
@@ -27,8 +27,8 @@ pub struct Model {
     pub cancelled_at: Option<DateTimeUtc>,
     /// The shipment carrying the return (absent for rows made before shipments carried returns).
     pub shipment_id: Option<i64>,
-    /// The carrying shipment's mode, `local` or `international`.
-    pub shipment_mode: String,
+    /// The carrying shipment's mode.
+    pub shipment_mode: ShipmentMode,
     /// Its logistics cost, a decimal string.
     pub shipment_cost: String,
     pub shipment_currency: String,

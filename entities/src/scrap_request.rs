@@ -2,6 +2,8 @@
 //! certificate.
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::{Condition, ScrapStatus};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "scrap_requests")]
 pub struct Model {
@@ -10,13 +12,12 @@ pub struct Model {
     pub warehouse_id: i64,
     pub part_id: i64,
     pub quantity: i32,
-    pub condition: String,
+    pub condition: Condition,
     pub reason: String,
     /// Decimal string, see the crate doc: quantity x unit cost at request.
     pub value: String,
     pub currency: String,
-    /// `requested`, `approved` or `rejected`.
-    pub status: String,
+    pub status: ScrapStatus,
     pub requested_by: i64,
     pub requested_at: DateTimeUtc,
     pub decided_by: Option<i64>,

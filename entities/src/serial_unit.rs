@@ -1,6 +1,8 @@
 //! One serialized unit and where it is now (location and condition).
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::{Condition, LocationKind};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "serial_units")]
 pub struct Model {
@@ -9,11 +11,9 @@ pub struct Model {
     pub part_id: i64,
     /// Unique per part.
     pub serial: String,
-    /// A location kind as the ledger names it (`warehouse`, `in_transit`, ...).
-    pub location_kind: String,
+    pub location_kind: LocationKind,
     pub location_id: Option<i64>,
-    /// `good`, `defective` or `quarantined`.
-    pub condition: String,
+    pub condition: Condition,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -3,22 +3,21 @@
 //! its carrier, costs and proof of delivery.
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::{LocationKind, ShipmentKind, ShipmentMode, ShipmentStatus};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "shipments")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    /// `transfer`, `dispatch` or `return`.
-    pub kind: String,
+    pub kind: ShipmentKind,
     pub carrier: String,
     pub tracking_ref: String,
-    /// `local` or `international` (with a customs leg).
-    pub mode: String,
+    pub mode: ShipmentMode,
     pub customs_cleared_at: Option<DateTimeUtc>,
-    /// A location kind (`warehouse`, `site`, `supplier`, ...).
-    pub origin_kind: String,
+    pub origin_kind: LocationKind,
     pub origin_id: Option<i64>,
-    pub destination_kind: String,
+    pub destination_kind: LocationKind,
     pub destination_id: Option<i64>,
     pub dispatched_at: DateTimeUtc,
     pub estimated_arrival_at: DateTimeUtc,
@@ -30,8 +29,7 @@ pub struct Model {
     /// Decimal string, see the crate doc.
     pub cost: String,
     pub currency: String,
-    /// `in_transit` or `delivered`.
-    pub status: String,
+    pub status: ShipmentStatus,
     pub created_by: i64,
     pub created_at: DateTimeUtc,
 }

@@ -2,12 +2,14 @@
 //! change, stocktake adjustment, reversal, ...
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::DocumentType;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "stock_documents")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub doc_type: String,
+    pub doc_type: DocumentType,
     pub warehouse_id: Option<i64>,
     pub reference: String,
     pub reason: String,

@@ -2,6 +2,8 @@
 //! spare-part plan replenishment works from.
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::ReorderLevelSource;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "stock_levels")]
 pub struct Model {
@@ -12,7 +14,7 @@ pub struct Model {
     pub reorder_point: i32,
     pub max_level: i32,
     /// `manual` (set by a planner) or `plan` (accepted from a stock plan).
-    pub source: String,
+    pub source: ReorderLevelSource,
     pub updated_by: i64,
     pub updated_at: DateTimeUtc,
 }

@@ -2,6 +2,8 @@
 //! (location, condition) to another. Never updated, never deleted.
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::{Condition, LocationKind, MovementType};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "stock_movements")]
 pub struct Model {
@@ -10,15 +12,13 @@ pub struct Model {
     pub document_id: i64,
     pub part_id: i64,
     pub quantity: i32,
-    /// `warehouse` or a virtual location: `supplier`, `repair_vendor`,
-    /// `site`, `external`, `in_transit`, `scrap`, `adjustment`.
-    pub from_kind: String,
+    pub from_kind: LocationKind,
     pub from_id: Option<i64>,
-    pub from_condition: String,
-    pub to_kind: String,
+    pub from_condition: Condition,
+    pub to_kind: LocationKind,
     pub to_id: Option<i64>,
-    pub to_condition: String,
-    pub movement_type: String,
+    pub to_condition: Condition,
+    pub movement_type: MovementType,
     pub actor_id: i64,
     pub reverses_movement_id: Option<i64>,
     pub created_at: DateTimeUtc,

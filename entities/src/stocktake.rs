@@ -1,14 +1,15 @@
 //! A physical count of a warehouse (all parts or a subset).
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::StocktakeStatus;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "stocktakes")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub warehouse_id: i64,
-    /// `open`, `approved` or `cancelled`.
-    pub status: String,
+    pub status: StocktakeStatus,
     pub note: String,
     pub created_by: i64,
     pub created_at: DateTimeUtc,

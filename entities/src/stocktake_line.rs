@@ -3,6 +3,8 @@
 //! count was recorded (the baseline its variance is measured against).
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::Condition;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "stocktake_lines")]
 pub struct Model {
@@ -10,7 +12,7 @@ pub struct Model {
     pub id: i64,
     pub stocktake_id: i64,
     pub part_id: i64,
-    pub condition: String,
+    pub condition: Condition,
     pub snapshot_qty: i32,
     pub counted_qty: Option<i32>,
     pub system_qty_at_count: Option<i32>,

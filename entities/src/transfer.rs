@@ -1,6 +1,8 @@
 //! A transfer of stock from one warehouse to another.
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::TransferStatus;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "transfers")]
 pub struct Model {
@@ -8,8 +10,7 @@ pub struct Model {
     pub id: i64,
     pub from_warehouse_id: i64,
     pub to_warehouse_id: i64,
-    /// `draft`, `shipped`, `received`, `closed` or `cancelled`.
-    pub status: String,
+    pub status: TransferStatus,
     pub reference: String,
     pub note: String,
     pub shipment_id: Option<i64>,

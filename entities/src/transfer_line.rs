@@ -1,6 +1,8 @@
 //! One part of a transfer and what the receiving side accounted for.
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::Condition;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "transfer_lines")]
 pub struct Model {
@@ -11,7 +13,7 @@ pub struct Model {
     /// Units to ship (and, once shipped, shipped).
     pub quantity: i32,
     /// The condition the units leave in.
-    pub condition: String,
+    pub condition: Condition,
     pub received_good: i32,
     /// Received damaged, booked to quarantine.
     pub received_damaged: i32,

@@ -1,6 +1,8 @@
 //! A named user of the API with exactly one role.
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::Role;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
@@ -8,8 +10,7 @@ pub struct Model {
     pub id: i64,
     #[sea_orm(unique)]
     pub name: String,
-    /// One of `admin`, `planner`, `warehouse`, `engineer`.
-    pub role: String,
+    pub role: Role,
     pub active: bool,
     pub created_at: DateTimeUtc,
 }

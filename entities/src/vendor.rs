@@ -1,6 +1,8 @@
 //! A supplier or repair vendor.
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::VendorKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "vendors")]
 pub struct Model {
@@ -9,8 +11,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub code: String,
     pub name: String,
-    /// `supplier`, `repair` or `both`.
-    pub kind: String,
+    pub kind: VendorKind,
     pub lead_time_days: i32,
     pub repair_turnaround_days: Option<i32>,
     pub active: bool,

@@ -1,6 +1,8 @@
 //! A stocking location in the supply network.
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::WarehouseKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "warehouses")]
 pub struct Model {
@@ -9,8 +11,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub code: String,
     pub name: String,
-    /// `central_depot`, `regional` or `forward`.
-    pub kind: String,
+    pub kind: WarehouseKind,
     pub region: String,
     /// The warehouse this one is replenished from (none for a central depot).
     pub parent_id: Option<i64>,

@@ -14,6 +14,7 @@ mod m20261123_000006_repair_returns_scrap;
 mod m20261123_000007_serials;
 mod m20261123_000008_replacement_requests;
 mod m20261123_000009_planning_jobs;
+mod m20261201_000010_job_leases;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_serials::Migration),
             Box::new(m20261123_000008_replacement_requests::Migration),
             Box::new(m20261123_000009_planning_jobs::Migration),
+            Box::new(m20261201_000010_job_leases::Migration),
         ]
     }
 }

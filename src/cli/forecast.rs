@@ -5,7 +5,7 @@
 //! [--horizon H] [--classify]` prints, per series and in input order,
 //! `{"part": "...", "method": "...", "forecast": [f1, ..., fH]}`; `--method auto` adds
 //! `"chosen"` (the method picked by the rolling-origin backtest, see
-//! [`crate::planning::forecast::backtest`], run at the requested horizon) and
+//! [`crate::core::forecast::backtest`], run at the requested horizon) and
 //! `--classify` adds `"class"`, `"adi"`, `"cv2"` (`null` statistics for a series without
 //! demand). Floats are printed with full (shortest round-trip) precision.
 //!
@@ -24,10 +24,10 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::planning::forecast::backtest::{BacktestConfig, DEFAULT_MIN_TRAIN, backtest};
-use crate::planning::forecast::classify::{Classification, classify};
-use crate::planning::forecast::series::{Series, SeriesError, read_wide_csv};
-use crate::planning::forecast::{METHOD_NAMES, Method, MethodParams};
+use crate::core::forecast::backtest::{BacktestConfig, DEFAULT_MIN_TRAIN, backtest};
+use crate::core::forecast::classify::{Classification, classify};
+use crate::core::forecast::series::{Series, SeriesError, read_wide_csv};
+use crate::core::forecast::{METHOD_NAMES, Method, MethodParams};
 
 /// Name of the automatic, backtest-driven method.
 const AUTO: &str = "auto";

@@ -6,11 +6,13 @@ pub mod policy;
 use std::io::Write;
 
 use clap::{Parser, Subcommand};
+use entities::vocabulary::Role;
 
-use crate::auth::{self, Role};
-use crate::config::{DatabaseArgs, ServeArgs};
-use crate::server::Application;
-use crate::{db, openapi_json};
+use crate::flows::users;
+use crate::http::config::{DatabaseArgs, ServeArgs};
+use crate::http::server::Application;
+use crate::openapi_json;
+use crate::store::db;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -81,7 +83,7 @@ pub enum TokenAction {
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     #[error("{0}")]
-    Start(#[from] crate::server::StartError),
+    Start(#[from] crate::http::server::StartError),
     #[error("database: {0}")]
     Db(#[from] sea_orm::DbErr),
     #[error("{0}")]
@@ -93,7 +95,7 @@ pub enum CliError {
     #[error("{0}")]
     Forecast(#[from] forecast::ForecastCliError),
     #[error("{0}")]
-    Plan(#[from] plan::PlanCliError),
+    Plan(#[from] crate::core::plan::PlanError),
 }
 
 impl CliError {
@@ -103,17 +105,17 @@ impl CliError {
         let io = match self {
             CliError::Io(e) => Some(e),
             CliError::Forecast(forecast::ForecastCliError::Output(e)) => Some(e),
-            CliError::Plan(plan::PlanCliError::Output(e)) => Some(e),
+            CliError::Plan(crate::core::plan::PlanError::Output(e)) => Some(e),
             _ => None,
         };
         io.is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     }
 }
 
-impl From<crate::error::AppError> for CliError {
-    fn from(e: crate::error::AppError) -> Self {
+impl From<crate::store::error::AppError> for CliError {
+    fn from(e: crate::store::error::AppError) -> Self {
         match e {
-            crate::error::AppError::Validation(errors) => CliError::App(
+            crate::store::error::AppError::Validation(errors) => CliError::App(
                 errors
                     .iter()
                     .map(|e| format!("{}: {}", e.field, e.message))
@@ -142,7 +144,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             db::migrate(&conn).await?;
             match action {
                 TokenAction::Create { role, name } => {
-                    let token = auth::create_token(&conn, &name, role).await?;
+                    let token = users::create_token(&conn, &name, role).await?;
                     writeln!(out, "{}", token.token)?;
                 }
                 TokenAction::List => {
@@ -151,7 +153,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                         "{:<6} {:<14} {:<10} {:<24} {:<12} created",
                         "id", "prefix", "role", "user", "state"
                     )?;
-                    for t in auth::list_tokens(&conn).await? {
+                    for t in users::list_tokens(&conn).await? {
                         let state = if t.revoked_at.is_some() {
                             "revoked"
                         } else {
@@ -170,7 +172,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     }
                 }
                 TokenAction::Revoke { id } => {
-                    let t = auth::revoke_token(&conn, id).await?;
+                    let t = users::revoke_token(&conn, id).await?;
                     eprintln!("token {} ({}) of {} revoked", t.id, t.prefix, t.user_name);
                 }
             }
@@ -178,7 +180,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Verify { database, json } => {
             let conn = db::connect(&database.database_url, 1).await?;
             db::migrate(&conn).await?;
-            let report = crate::inventory::verify::verify(&conn).await?;
+            let report = crate::store::verify::verify(&conn).await?;
             if json {
                 writeln!(
                     out,

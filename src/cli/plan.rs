@@ -3,21 +3,21 @@
 //!
 //! - `simulate` runs the scenario's `[[policy.stock]]` as given;
 //! - `plan` recommends stock per part × warehouse for the scenario's target
-//!   ([`crate::planning::recommend`]), then simulates the recommendation and
+//!   ([`crate::core::recommend`]), then simulates the recommendation and
 //!   shows analytic and simulated service side by side.
 //!
 //! The JSON holds nothing that depends on the machine (no timings, no thread
 //! count), so the same scenario, seed and replications give byte-identical
 //! output; throughput goes to stderr.
-use crate::planning::policy::PolicyError;
-use crate::planning::recommend::{Assessment, LocationPlan, Recommendation, evaluate, recommend};
-use crate::planning::scenario::{Compiled, Scenario, ScenarioError};
-use crate::planning::sim::{self, Estimate, RunOptions, SimError, SimReport, SlotReport};
-use serde::Serialize;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
+
+use crate::core::plan::{PlanError, compute_plan, find_location, plan_json, simulate_json};
+use crate::core::recommend::{Assessment, LocationPlan, Recommendation, evaluate};
+use crate::core::scenario::{Compiled, Scenario};
+use crate::core::sim::{self, Estimate, RunOptions, SimReport, SlotReport};
 
 /// Options shared by `plan` and `simulate`.
 #[derive(Debug, Clone, clap::Args)]
@@ -53,54 +53,13 @@ pub struct PlanArgs {
     pub target_fill_rate: Option<f64>,
 }
 
-/// Why `plan` or `simulate` failed; `Display` is one line.
-#[derive(Debug, thiserror::Error)]
-pub enum PlanCliError {
-    #[error("{0}")]
-    Scenario(#[from] ScenarioError),
-    #[error("plan: {0}")]
-    Policy(#[from] PolicyError),
-    #[error("{0}")]
-    Sim(#[from] SimError),
-    #[error("{0}")]
-    InvalidArguments(String),
-    #[error("cannot write output: {0}")]
-    Output(#[from] std::io::Error),
-}
-
-#[derive(Serialize)]
-struct SimulateOutput<'a> {
-    scenario: &'a str,
-    what_if: &'a [String],
-    /// The same policy evaluated analytically (METRIC / VARI-METRIC).
-    analytic: &'a Assessment,
-    simulation: &'a SimReport,
-}
-
-/// One plan row with its simulated counterpart.
-#[derive(Serialize)]
-struct PlanRow<'a> {
-    #[serde(flatten)]
-    plan: &'a LocationPlan,
-    simulated: Option<&'a SlotReport>,
-}
-
-#[derive(Serialize)]
-struct PlanOutput<'a> {
-    scenario: &'a str,
-    what_if: &'a [String],
-    recommendation: &'a Recommendation,
-    locations: Vec<PlanRow<'a>>,
-    simulation: &'a SimReport,
-}
-
-fn load(args: &RunArgs) -> Result<(Compiled, RunOptions), PlanCliError> {
+fn load(args: &RunArgs) -> Result<(Compiled, RunOptions), PlanError> {
     let origin = args.scenario.display().to_string();
     let scenario = Scenario::from_path(&args.scenario)?;
     let compiled = scenario.compile(&args.what_if, &origin)?;
     let threads = match args.threads {
         Some(0) => {
-            return Err(PlanCliError::InvalidArguments(
+            return Err(PlanError::InvalidArguments(
                 "--threads must be at least 1".into(),
             ));
         }
@@ -109,7 +68,7 @@ fn load(args: &RunArgs) -> Result<(Compiled, RunOptions), PlanCliError> {
     };
     let replications = args.replications.unwrap_or(compiled.replications);
     if replications == 0 || replications > sim::MAX_REPLICATIONS {
-        return Err(PlanCliError::InvalidArguments(format!(
+        return Err(PlanError::InvalidArguments(format!(
             "--replications must be between 1 and {}, got {replications}",
             sim::MAX_REPLICATIONS
         )));
@@ -153,7 +112,7 @@ fn throughput(options: RunOptions, report: &SimReport, started: Instant) {
 }
 
 /// `spares simulate`.
-pub fn simulate(args: &RunArgs, out: &mut dyn Write) -> Result<(), PlanCliError> {
+pub fn simulate(args: &RunArgs, out: &mut dyn Write) -> Result<(), PlanError> {
     let (compiled, options) = load(args)?;
     let bar = progress_bar(&compiled, options);
     let started = Instant::now();
@@ -170,80 +129,12 @@ pub fn simulate(args: &RunArgs, out: &mut dyn Write) -> Result<(), PlanCliError>
     Ok(())
 }
 
-/// Recommends stock for `compiled` at `target` and simulates the
-/// recommendation (the work of `spares plan` and of a plan job).
-pub fn compute_plan(
-    compiled: &Compiled,
-    options: RunOptions,
-    target: f64,
-    progress: &(dyn Fn() + Sync),
-    cancel: &AtomicBool,
-) -> Result<(Recommendation, SimReport), PlanCliError> {
-    if !(target > 0.0 && target < 1.0) {
-        return Err(PlanCliError::InvalidArguments(format!(
-            "--target-fill-rate must be strictly between 0 and 1, got {target}"
-        )));
-    }
-    let recommendation = recommend(
-        &compiled.model,
-        target,
-        compiled.pipeline_model,
-        &compiled.order_quantities,
-    )?;
-    let mut model = compiled.model.clone();
-    model.levels = recommendation.levels.clone();
-    let report = sim::simulate_cancellable(&model, options, progress, cancel)?;
-    Ok((recommendation, report))
-}
-
-fn find_location<'a>(report: &'a SimReport, row: &LocationPlan) -> Option<&'a SlotReport> {
-    report
-        .locations
-        .iter()
-        .find(|s| s.part == row.part && s.warehouse == row.warehouse)
-}
-
-/// The JSON of `spares plan --json` (one line, no newline).
-pub fn plan_json(
-    compiled: &Compiled,
-    recommendation: &Recommendation,
-    report: &SimReport,
-) -> Result<String, PlanCliError> {
-    let output = PlanOutput {
-        scenario: &compiled.name,
-        what_if: &compiled.what_if,
-        recommendation,
-        locations: recommendation
-            .locations
-            .iter()
-            .map(|plan| PlanRow {
-                plan,
-                simulated: find_location(report, plan),
-            })
-            .collect(),
-        simulation: report,
-    };
-    Ok(serde_json::to_string(&output).map_err(std::io::Error::other)?)
-}
-
-/// The JSON of `spares simulate --json` (one line, no newline).
-pub fn simulate_json(compiled: &Compiled, report: &SimReport) -> Result<String, PlanCliError> {
-    let analytic = evaluate(&compiled.model, compiled.pipeline_model)?;
-    let output = SimulateOutput {
-        scenario: &compiled.name,
-        what_if: &compiled.what_if,
-        analytic: &analytic,
-        simulation: report,
-    };
-    Ok(serde_json::to_string(&output).map_err(std::io::Error::other)?)
-}
-
 /// `spares plan`.
-pub fn plan(args: &PlanArgs, out: &mut dyn Write) -> Result<(), PlanCliError> {
+pub fn plan(args: &PlanArgs, out: &mut dyn Write) -> Result<(), PlanError> {
     let (compiled, options) = load(&args.run)?;
     let target = args.target_fill_rate.unwrap_or(compiled.target_fill_rate);
     if !(target > 0.0 && target < 1.0) {
-        return Err(PlanCliError::InvalidArguments(format!(
+        return Err(PlanError::InvalidArguments(format!(
             "--target-fill-rate must be strictly between 0 and 1, got {target}"
         )));
     }

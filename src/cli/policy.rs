@@ -13,13 +13,15 @@
 //!
 //! Every bad argument comes back as a [`PolicyCliError`] whose `Display` is
 //! one line; the binary prints it on stderr and exits non-zero.
-use crate::planning::policy::base_stock::smallest_poisson_base_stock;
-use crate::planning::policy::demand::LeadTimeDemand;
-use crate::planning::policy::metric::{MetricSystem, PipelineModel};
-use crate::planning::policy::optimise::{GreedyOptions, StopRule, optimise_part};
-use crate::planning::policy::{PolicyError, non_negative};
-use serde::Serialize;
 use std::io::Write;
+
+use serde::Serialize;
+
+use crate::core::policy::base_stock::smallest_poisson_base_stock;
+use crate::core::policy::demand::LeadTimeDemand;
+use crate::core::policy::metric::{MetricSystem, PipelineModel};
+use crate::core::policy::optimise::{GreedyOptions, StopRule, optimise_part};
+use crate::core::policy::{PolicyError, non_negative};
 
 /// Most units the `metric` target search adds before reporting the target
 /// as unreachable.

@@ -1,7 +1,7 @@
 //! A small network to post stock against: two warehouses, a site, a
 //! supplier and three parts.
+use entities::vocabulary::Role::Admin;
 use serde_json::{Value, json};
-use spares::auth::Role::Admin;
 
 use super::TestApp;
 
@@ -83,7 +83,7 @@ pub async fn receive(
     lines: serde_json::Value,
 ) -> serde_json::Value {
     app.post(
-        spares::auth::Role::Warehouse,
+        entities::vocabulary::Role::Warehouse,
         "/api/v1/stock/receipts",
         json!({"warehouse_id": warehouse, "source": "supplier", "source_id": n.supplier, "reference": "PO-1", "lines": lines}),
     )
@@ -94,7 +94,7 @@ pub async fn receive(
 /// On-hand of `part` in `warehouse` in `condition` (0 without a balance row).
 pub async fn on_hand(app: &TestApp, part: i64, warehouse: i64, condition: &str) -> i64 {
     let page = app
-        .get(spares::auth::Role::Engineer, &format!("/api/v1/stock?part_id={part}&warehouse_id={warehouse}&condition={condition}&include_empty=true"))
+        .get(entities::vocabulary::Role::Engineer, &format!("/api/v1/stock?part_id={part}&warehouse_id={warehouse}&condition={condition}&include_empty=true"))
         .await
         .expect(200);
     page["items"]
@@ -121,7 +121,7 @@ pub async fn repair_vendor(app: &TestApp, code: &str, days: i64) -> i64 {
 pub async fn serial_unit(app: &TestApp, part: i64, serial: &str) -> Value {
     let page = app
         .get(
-            spares::auth::Role::Engineer,
+            entities::vocabulary::Role::Engineer,
             &format!("/api/v1/serials?part_id={part}&serial={serial}"),
         )
         .await

@@ -13,12 +13,13 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use entities::vocabulary::Role;
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::Value;
-use spares::auth::Role;
-use spares::config::ServeArgs;
-use spares::server::Application;
+use spares::core::clock::Clock;
+use spares::http::config::ServeArgs;
+use spares::http::server::Application;
 
 pub const PG_ENV: &str = "SPARES_TEST_POSTGRES_URL";
 
@@ -132,6 +133,8 @@ pub struct TestApp {
     pub tokens: HashMap<Role, String>,
     pub db: DatabaseConnection,
     pub database_url: String,
+    /// The server's clock: real time that [`TestApp::advance`] moves ahead.
+    pub clock: Clock,
     server: tokio::task::JoinHandle<()>,
     _guard: DbGuard,
 }
@@ -195,12 +198,15 @@ impl TestApp {
         let (database_url, guard) = fresh_database(backend).await?;
         let mut args = ServeArgs::new(&database_url, "127.0.0.1:0".parse().expect("addr"));
         args.db_pool_size = 8;
-        let app = Application::build(&args).await.expect("build application");
+        let clock = Clock::shifted();
+        let app = Application::build_with_clock(&args, clock.clone())
+            .await
+            .expect("build application");
         let base = format!("http://{}", app.addr());
         let db = app.db().clone();
         let mut tokens = HashMap::new();
-        for role in Role::ALL {
-            let t = spares::auth::create_token(&db, &format!("test-{role}"), role)
+        for &role in Role::ALL {
+            let t = spares::flows::users::create_token(&db, &format!("test-{role}"), role)
                 .await
                 .expect("create token");
             tokens.insert(role, t.token);
@@ -219,6 +225,7 @@ impl TestApp {
             tokens,
             db,
             database_url,
+            clock,
             server,
             _guard: guard,
         })
@@ -226,6 +233,16 @@ impl TestApp {
 
     pub fn token(&self, role: Role) -> &str {
         &self.tokens[&role]
+    }
+
+    /// Moves the server's clock ahead, instead of waiting for real time.
+    pub fn advance(&self, by: chrono::Duration) {
+        assert!(self.clock.advance(by), "the test clock can be moved");
+    }
+
+    /// The server's time now.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     /// Sends a request with an optional bearer token and JSON body.

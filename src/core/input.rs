@@ -1,0 +1,93 @@
+//! Deserializers for request bodies: clearing a nullable field in a PATCH,
+//! and amounts that are exactly what the OpenAPI document says.
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
+
+/// For PATCH fields that may be cleared: absent stays `None` (no change,
+/// with `#[serde(default)]`), `null` becomes `Some(None)` (clear), a value
+/// `Some(Some(v))`.
+pub fn double_option<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// An amount of money as a JSON string of the documented shape
+/// `^[0-9]{1,12}(\.[0-9]{1,6})?$`. `Decimal`'s own deserializer also takes
+/// JSON numbers, exponents, signs and `_` separators, which the schema
+/// refuses; a client following the document must get the same answer as the
+/// service gives.
+pub fn decimal_text<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+    let text = String::deserialize(d)?;
+    parse_decimal_text(&text).map_err(D::Error::custom)
+}
+
+/// [`decimal_text`] for an optional PATCH field (`null` means no change).
+pub fn optional_decimal_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+    match Option::<String>::deserialize(d)? {
+        None => Ok(None),
+        Some(text) => parse_decimal_text(&text)
+            .map(Some)
+            .map_err(D::Error::custom),
+    }
+}
+
+fn parse_decimal_text(text: &str) -> Result<Decimal, String> {
+    let digits =
+        |s: &str, max: usize| (1..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+    let shaped = match text.split_once('.') {
+        Some((int, frac)) => digits(int, 12) && digits(frac, 6),
+        None => digits(text, 12),
+    };
+    if !shaped {
+        return Err(format!(
+            "`{text}` is not a decimal string of up to 12 digits and up to 6 decimals, \
+             such as \"180.00\""
+        ));
+    }
+    Decimal::from_str(text).map_err(|e| format!("`{text}` is not a decimal: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_text_takes_only_the_documented_shape() {
+        for ok in ["0", "180.00", "999999999999.999999", "007.5"] {
+            assert!(parse_decimal_text(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "-1",
+            "+1",
+            "1e3",
+            "1_000",
+            "1.",
+            ".5",
+            " 1",
+            "1.1234567",
+            "1000000000000",
+            "NaN",
+        ] {
+            assert!(parse_decimal_text(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn numbers_are_not_amounts() {
+        #[derive(Deserialize)]
+        struct Body {
+            #[serde(deserialize_with = "decimal_text")]
+            #[allow(dead_code)]
+            cost: Decimal,
+        }
+        assert!(serde_json::from_str::<Body>(r#"{"cost": 5}"#).is_err());
+        assert!(serde_json::from_str::<Body>(r#"{"cost": "5.25"}"#).is_ok());
+    }
+}

@@ -1,0 +1,74 @@
+//! Runtime configuration: command-line flags win over `SPARES_*` (and
+//! `DATABASE_URL`) environment variables, which win over the defaults here.
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// The embedded default: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://spares.db";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+/// Where the data lives.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DatabaseArgs {
+    /// Database URL: `sqlite://FILE` (default `spares.db`, created on first
+    /// use) or `postgres://user@host/db`.
+    #[arg(long = "database-url", env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+}
+
+/// Settings of `spares serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "SPARES_BIND", default_value = DEFAULT_BIND)]
+    pub bind: SocketAddr,
+    /// Do not run migrations at start-up (run `spares migrate` yourself).
+    #[arg(long, env = "SPARES_NO_MIGRATE")]
+    pub no_migrate: bool,
+    /// Seed a realistic demo network once, if the database has no parts yet.
+    #[arg(long, env = "SPARES_DEMO")]
+    pub demo: bool,
+    /// Seconds a request may run before it is answered 408 (also bounds
+    /// graceful shutdown).
+    #[arg(long, env = "SPARES_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+    /// Largest accepted request body in bytes.
+    #[arg(long, env = "SPARES_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Database connection pool size.
+    #[arg(long, env = "SPARES_DB_POOL_SIZE", default_value_t = 16)]
+    pub db_pool_size: u32,
+    /// Seconds a planning job's claim holds without renewal; a job whose
+    /// server stops renewing it for this long is run again elsewhere.
+    #[arg(long, env = "SPARES_JOB_LEASE_SECS", default_value_t = 30)]
+    pub job_lease_secs: u64,
+}
+
+impl ServeArgs {
+    /// Settings for a server on `bind` over `database_url`, all else default;
+    /// tests and embedders use this instead of parsing flags.
+    pub fn new(database_url: impl Into<String>, bind: SocketAddr) -> Self {
+        Self {
+            database: DatabaseArgs {
+                database_url: database_url.into(),
+            },
+            bind,
+            no_migrate: false,
+            demo: false,
+            request_timeout_secs: 30,
+            max_body_bytes: 1024 * 1024,
+            db_pool_size: 16,
+            job_lease_secs: 30,
+        }
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs.max(1))
+    }
+
+    pub fn job_lease(&self) -> Duration {
+        Duration::from_secs(self.job_lease_secs.max(1))
+    }
+}

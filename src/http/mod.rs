@@ -1,0 +1,97 @@
+//! The HTTP edge: configuration, the server, routers per area under
+//! `/api/v1` ([`routes`]), authentication, idempotent calls, problem+json
+//! errors, the OpenAPI document generated from the handlers, and the
+//! middleware every request passes.
+pub mod auth;
+pub mod config;
+pub mod docs;
+pub mod extract;
+pub mod idempotency;
+pub mod problem;
+pub mod routes;
+pub mod server;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::StatusCode;
+use routes::*;
+use sea_orm::DatabaseConnection;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_scalar::{Scalar, Servable};
+
+use crate::core::clock::Clock;
+use crate::store::error::AppError;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    /// Where handlers read `now` from (see [`crate::core::clock`]).
+    pub clock: Clock,
+}
+
+/// All routes with their OpenAPI descriptions, before state and middleware.
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
+        .merge(system::router())
+        .merge(admin::router())
+        .merge(parts::router())
+        .merge(forecasts::router())
+        .merge(stock::router())
+        .merge(stocktake::router())
+        .merge(network::router())
+        .merge(sites::router())
+        .merge(vendors::router())
+        .merge(repair::router())
+        .merge(returns::router())
+        .merge(serials::router())
+        .merge(scrap::router())
+        .merge(transfers::router())
+        .merge(purchasing::router())
+        .merge(kpis::router())
+        .merge(replacement_requests::router())
+        .merge(planning::router())
+}
+
+/// The OpenAPI document of the whole API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_router().into_openapi()
+}
+
+/// The complete application: routes, docs, error fallbacks and middleware.
+pub fn app(state: AppState, request_timeout: Duration, max_body_bytes: usize) -> Router {
+    let (router, api) = api_router().split_for_parts();
+    let spec = api.clone();
+    router
+        .route(
+            "/api/v1/openapi.json",
+            axum::routing::get(move || async move { axum::Json(spec) }),
+        )
+        .merge(Scalar::with_url("/docs", api))
+        .fallback(|| async { AppError::RouteNotFound })
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    let path = req
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map(MatchedPath::as_str)
+                        .unwrap_or("unmatched");
+                    tracing::info_span!("request", method = %req.method(), path, uri = %req.uri())
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+}

@@ -1,0 +1,19 @@
+//! One router per area of the API, each with its OpenAPI description.
+pub mod admin;
+pub mod forecasts;
+pub mod kpis;
+pub mod network;
+pub mod parts;
+pub mod planning;
+pub mod purchasing;
+pub mod repair;
+pub mod replacement_requests;
+pub mod returns;
+pub mod scrap;
+pub mod serials;
+pub mod sites;
+pub mod stock;
+pub mod stocktake;
+pub mod system;
+pub mod transfers;
+pub mod vendors;

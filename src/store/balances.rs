@@ -1,0 +1,206 @@
+//! The only code that changes `stock_balances`: guarded conditional updates
+//! whose `WHERE` clause carries the rule, with the affected-row count as the
+//! verdict. There is no read-modify-write: two concurrent requests can never
+//! both see "3 available" and both take 3.
+use chrono::{DateTime, Utc};
+use entities::stock_balance::{self, Column as B};
+use entities::vocabulary::Condition;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use crate::store::error::{AppError, AppResult};
+
+/// One balance row's key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BalanceKey {
+    pub part_id: i64,
+    pub warehouse_id: i64,
+    pub condition: Condition,
+}
+
+fn key_filter(key: BalanceKey) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(B::PartId.eq(key.part_id))
+        .add(B::WarehouseId.eq(key.warehouse_id))
+        .add(B::Condition.eq(key.condition))
+}
+
+/// Adds `n` on-hand units, creating the row on first receipt (an atomic
+/// upsert on both backends).
+pub async fn increase(
+    db: &impl ConnectionTrait,
+    key: BalanceKey,
+    n: i32,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let stmt = Query::insert()
+        .into_table(stock_balance::Entity)
+        .columns([
+            B::PartId,
+            B::WarehouseId,
+            B::Condition,
+            B::OnHand,
+            B::Reserved,
+            B::UpdatedAt,
+        ])
+        .values_panic([
+            key.part_id.into(),
+            key.warehouse_id.into(),
+            key.condition.into(),
+            n.into(),
+            0.into(),
+            now.into(),
+        ])
+        .on_conflict(
+            OnConflict::columns([B::PartId, B::WarehouseId, B::Condition])
+                .value(
+                    B::OnHand,
+                    Expr::col((stock_balance::Entity, B::OnHand)).add(n),
+                )
+                .value(B::UpdatedAt, now)
+                .to_owned(),
+        )
+        .to_owned();
+    db.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Runs a guarded update; zero rows affected means the guard refused.
+async fn guarded(
+    db: &impl ConnectionTrait,
+    key: BalanceKey,
+    set: Vec<(B, Expr)>,
+    guard: Expr,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let mut stmt = Query::update();
+    stmt.table(stock_balance::Entity);
+    for (col, value) in set {
+        stmt.value(col, value);
+    }
+    stmt.value(B::UpdatedAt, now)
+        .cond_where(key_filter(key))
+        .and_where(guard);
+    Ok(db.execute(&stmt).await?.rows_affected() == 1)
+}
+
+/// The error for a refused take, with what is actually available now.
+async fn shortage(db: &impl ConnectionTrait, key: BalanceKey, requested: i32) -> AppError {
+    let available = match available(db, key).await {
+        Ok(a) => a,
+        Err(e) => return e,
+    };
+    AppError::InsufficientStock {
+        part_id: key.part_id,
+        warehouse_id: key.warehouse_id,
+        condition: key.condition.as_str().to_owned(),
+        requested: requested.into(),
+        available: available.into(),
+    }
+}
+
+/// Unreserved on-hand units (zero when there is no row).
+pub async fn available(db: &impl ConnectionTrait, key: BalanceKey) -> AppResult<i32> {
+    Ok(stock_balance::Entity::find()
+        .filter(key_filter(key))
+        .one(db)
+        .await?
+        .map_or(0, |b| b.on_hand - b.reserved))
+}
+
+/// Removes `n` unreserved units: refused unless `on_hand - reserved >= n`.
+pub async fn decrease(
+    db: &impl ConnectionTrait,
+    key: BalanceKey,
+    n: i32,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let ok = guarded(
+        db,
+        key,
+        vec![(B::OnHand, Expr::col(B::OnHand).sub(n))],
+        Expr::col(B::OnHand).sub(Expr::col(B::Reserved)).gte(n),
+        now,
+    )
+    .await?;
+    if ok {
+        Ok(())
+    } else {
+        Err(shortage(db, key, n).await)
+    }
+}
+
+/// Holds `n` unreserved units: refused unless `on_hand - reserved >= n`.
+pub async fn reserve(
+    db: &impl ConnectionTrait,
+    key: BalanceKey,
+    n: i32,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let ok = guarded(
+        db,
+        key,
+        vec![(B::Reserved, Expr::col(B::Reserved).add(n))],
+        Expr::col(B::OnHand).sub(Expr::col(B::Reserved)).gte(n),
+        now,
+    )
+    .await?;
+    if ok {
+        Ok(())
+    } else {
+        Err(shortage(db, key, n).await)
+    }
+}
+
+/// Lets go of `n` held units.
+pub async fn release(
+    db: &impl ConnectionTrait,
+    key: BalanceKey,
+    n: i32,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let ok = guarded(
+        db,
+        key,
+        vec![(B::Reserved, Expr::col(B::Reserved).sub(n))],
+        Expr::col(B::Reserved).gte(n),
+        now,
+    )
+    .await?;
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::Internal(format!(
+            "reservation of {n} not held on {key:?}"
+        )))
+    }
+}
+
+/// Removes `n` units that were held: on-hand and reserved drop together.
+pub async fn take_reserved(
+    db: &impl ConnectionTrait,
+    key: BalanceKey,
+    n: i32,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let ok = guarded(
+        db,
+        key,
+        vec![
+            (B::OnHand, Expr::col(B::OnHand).sub(n)),
+            (B::Reserved, Expr::col(B::Reserved).sub(n)),
+        ],
+        Expr::col(B::Reserved)
+            .gte(n)
+            .and(Expr::col(B::OnHand).gte(n)),
+        now,
+    )
+    .await?;
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::Internal(format!(
+            "reserved {n} not on hand on {key:?}"
+        )))
+    }
+}

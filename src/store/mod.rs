@@ -1,0 +1,16 @@
+//! The store: the database and the stock ledger over it. Every write of
+//! stock goes through [`ledger::post`] (movements and balances in the
+//! caller's transaction) and the guarded updates of [`balances`];
+//! [`verify`] proves the balances from the ledger at any time. The store
+//! knows tables, not flows: it never names a replacement request, a
+//! transfer or a backorder.
+pub mod balances;
+pub mod db;
+pub mod error;
+pub mod ledger;
+pub mod lookups;
+pub mod paging;
+pub mod reservations;
+pub mod serials;
+pub mod transition;
+pub mod verify;
