@@ -8,6 +8,7 @@ pub mod balances;
 pub mod db;
 pub mod error;
 pub mod ledger;
+pub mod location;
 pub mod lookups;
 pub mod paging;
 pub mod reservations;

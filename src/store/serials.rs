@@ -29,7 +29,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::core::Validator;
 use crate::store::error::{AppError, AppResult, FieldError};
-use crate::store::ledger::Location;
+use crate::store::location::Location;
 use crate::store::paging::{Page, PageParams};
 
 /// The longest serial accepted.
