@@ -9,8 +9,13 @@
 //! converted to UTC at the end, so a daylight-saving change (always at
 //! night in practice) neither stretches nor shrinks a working day.
 //!
+//! The live service counts deadlines with [`BusinessCalendar::add_business_minutes`]
+//! (UTC in, UTC out, through the site's time zone); the simulator and the
+//! analytic SLA estimate count in local wall-clock time with
+//! [`BusinessCalendar::add_working_time`]. Both are the same arithmetic.
+//!
 //! Pure: no database, so the rules are unit-tested here; the holidays come
-//! from the `holidays` table through [`crate::flows::master::holidays`].
+//! from the `holidays` table through the master-data flows.
 use std::collections::HashSet;
 
 use chrono::{
@@ -54,10 +59,28 @@ impl BusinessCalendar {
         None
     }
 
+    /// A calendar of weekdays without holidays in UTC (the simulator's,
+    /// until sites carry their own zones there).
+    pub fn weekdays_utc() -> BusinessCalendar {
+        BusinessCalendar {
+            time_zone: chrono_tz::UTC,
+            holidays: HashSet::new(),
+        }
+    }
+
     /// `start` plus `minutes` of working time, in UTC.
     pub fn add_business_minutes(&self, start: DateTime<Utc>, minutes: i64) -> DateTime<Utc> {
-        let mut at = start.with_timezone(&self.time_zone).naive_local();
-        let mut left = Duration::minutes(minutes.max(0));
+        let local = start.with_timezone(&self.time_zone).naive_local();
+        let end = self.add_working_time(local, Duration::minutes(minutes.max(0)));
+        to_utc(self.time_zone, end)
+    }
+
+    /// Local wall-clock time `start` plus `span` of working time. A start
+    /// outside working hours counts from the next opening; an end exactly at
+    /// closing time stays on that day.
+    pub fn add_working_time(&self, start: NaiveDateTime, span: Duration) -> NaiveDateTime {
+        let mut at = start;
+        let mut left = span.max(Duration::zero());
         // Each turn either finishes or moves to the next working day; the
         // bound only guards against a calendar with no working days.
         for _ in 0..100_000 {
@@ -88,7 +111,7 @@ impl BusinessCalendar {
             // Unreachable with a finite holiday list; fall back to wall time.
             at += left;
         }
-        to_utc(self.time_zone, at)
+        at
     }
 }
 
@@ -191,6 +214,25 @@ mod tests {
             deadline(at, 600, true, &berlin(&[])),
             utc(2026, 11, 23, 17, 0)
         );
+    }
+
+    fn local(d: u32, h: u32, m: u32) -> NaiveDateTime {
+        // 2026-11-23 is a Monday.
+        date(2026, 11, 22 + d).and_hms_opt(h, m, 0).unwrap()
+    }
+
+    #[test]
+    fn working_time_on_the_local_clock() {
+        let cal = BusinessCalendar::weekdays_utc();
+        let add = |start, hours| cal.add_working_time(start, Duration::hours(hours));
+        // Monday 09:00 + 4 h = Monday 13:00.
+        assert_eq!(add(local(1, 9, 0), 4), local(1, 13, 0));
+        // Friday 18:00 + 10 h = Monday 18:00 (a whole working day).
+        assert_eq!(add(local(5, 18, 0), 10), local(8, 18, 0));
+        // Tuesday 15:00 + 4 h = Wednesday 09:00.
+        assert_eq!(add(local(2, 15, 0), 4), local(3, 9, 0));
+        // Saturday, zero hours: the next opening.
+        assert_eq!(add(local(6, 11, 0), 0), local(8, 8, 0));
     }
 
     #[test]

@@ -45,7 +45,7 @@ use super::policy::optimise::StopRule;
 use super::policy::reorder_point::{evaluate_rq, smallest_reorder_point};
 use super::policy::time_based::{LateralSource, ServingWarehouse, service_within_window};
 use super::policy::{LeadTimeDemand, PolicyError};
-use super::sim::calendar::deadline;
+use super::sim::time::deadline;
 use super::sim::{Level, SimModel};
 
 /// What the analytics expect at one part × warehouse.

@@ -12,16 +12,15 @@
 //!   backorder queues are `VecDeque`s that reach their working size during
 //!   warm-up and are then reused, so steady state allocates nothing.
 //!
-//! # Sourcing (what the live service does with a replacement request)
-//! 1. the serving warehouse ships from its shelf (counted as *filled*);
-//! 2. otherwise the fastest other warehouse with a unit on its shelf whose
-//!    lane plus the site's last leg still meets the deadline ships it
-//!    (*lateral*);
-//! 3. otherwise the depot sends it by emergency courier if it has a unit
-//!    (*emergency*, at the courier's cost, whether or not it can still make
-//!    the deadline);
-//! 4. otherwise the request waits, first come first served, for the next
-//!    unit to arrive at the serving warehouse (*backorder*).
+//! # Sourcing
+//! A failure's request is sourced by the rule of [`crate::core::sourcing`],
+//! the one the live service applies, among the offers that have a unit on
+//! their shelf: the serving warehouse (its shelf counts as *filled*, in
+//! time or not), every other warehouse with a lane to the serving one
+//! (lane plus the site's last leg: *lateral*), and the depot's emergency
+//! courier straight to the site (*emergency*). With no offer the request
+//! waits, first come first served, for the next unit to arrive at the
+//! serving warehouse (*backorder*).
 //!
 //! The warehouse whose shelf gave the unit (or that holds the backorder)
 //! sees the demand in its inventory position and replenishes from its parent
@@ -37,9 +36,24 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 
-use super::calendar::deadline;
 use super::model::SimModel;
+use super::time::deadline;
 use super::{ReplicationResult, SlotCounters};
+use crate::core::sourcing::{self, Offer};
+
+/// Where a simulated unit comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shelf {
+    /// The serving warehouse's own shelf.
+    Serving,
+    /// Another warehouse's shelf, through its lane.
+    Lateral(usize),
+    /// The depot's shelf, by emergency courier to the site.
+    Courier,
+}
+
+/// An offer of the sourcing rule in simulated days and cost.
+type SimOffer = Offer<Shelf, f64, f64>;
 
 /// Events between two looks at the stop flag, less one (a power of two).
 const STOP_CHECK_MASK: u64 = (1 << 16) - 1;
@@ -422,51 +436,40 @@ impl<'m> Engine<'m> {
             let time = self.now + spec.repair_cycle;
             self.push(time, REPAIR_DONE, part, self.model.depot, 1);
         }
-        // 1. The serving warehouse's shelf.
-        if self.on_hand[slot] > 0 {
-            self.change_shelf(slot, -1);
+        let serving = Offer {
+            source: Shelf::Serving,
+            serving: true,
+            arrival: self.now + stream.site_transit,
+            cost: 0.0,
+        };
+        let chosen = if self.on_hand[slot] > 0 && serving.unbeatable(&due) {
+            Some(serving)
+        } else {
+            sourcing::choose(self.offers(serving, w, part, stream.site_transit), &due)
+        };
+        if let Some(offer) = chosen {
+            let from = match offer.source {
+                Shelf::Serving => w,
+                Shelf::Lateral(from) => from,
+                Shelf::Courier => self.model.depot,
+            };
+            self.change_shelf(part * self.warehouses + from, -1);
             if counted {
-                self.counters[slot].filled += 1;
+                match offer.source {
+                    Shelf::Serving => self.counters[slot].filled += 1,
+                    Shelf::Lateral(_) => {
+                        self.laterals += 1;
+                        self.lateral_cost += offer.cost;
+                    }
+                    Shelf::Courier => {
+                        self.emergencies += 1;
+                        self.emergency_cost += offer.cost;
+                    }
+                }
             }
-            self.delivered(stream_index, due, self.now + stream.site_transit, counted);
-            self.demand_at(part, w, 1);
+            self.delivered(stream_index, due, offer.arrival, counted);
+            self.demand_at(part, from, 1);
             return;
-        }
-        // 2. A lateral shipment that still makes the deadline.
-        let model = self.model;
-        for lane in &model.laterals[w] {
-            let arrival = self.now + lane.transit + stream.site_transit;
-            if arrival > due {
-                break;
-            }
-            let source = part * self.warehouses + lane.from;
-            if self.on_hand[source] > 0 {
-                self.change_shelf(source, -1);
-                if counted {
-                    self.laterals += 1;
-                    self.lateral_cost += lane.cost;
-                }
-                self.delivered(stream_index, due, arrival, counted);
-                self.demand_at(part, lane.from, 1);
-                return;
-            }
-        }
-        // 3. The emergency courier from the depot.
-        let depot = self.model.depot;
-        if let Some(emergency) = self.model.emergency
-            && w != depot
-        {
-            let source = part * self.warehouses + depot;
-            if self.on_hand[source] > 0 {
-                self.change_shelf(source, -1);
-                if counted {
-                    self.emergencies += 1;
-                    self.emergency_cost += emergency.cost;
-                }
-                self.delivered(stream_index, due, self.now + emergency.transit, counted);
-                self.demand_at(part, depot, 1);
-                return;
-            }
         }
         // 4. Wait at the serving warehouse.
         self.change_backorders(slot, true);
@@ -476,6 +479,42 @@ impl<'m> Engine<'m> {
             counted,
         });
         self.demand_at(part, w, 1);
+    }
+
+    /// Every offer for a unit of `part` at warehouse `w`'s site that has a
+    /// unit on its shelf: the serving shelf, laterals and the courier.
+    fn offers(
+        &self,
+        serving: SimOffer,
+        w: usize,
+        part: usize,
+        site_transit: f64,
+    ) -> impl Iterator<Item = SimOffer> + '_ {
+        let stocked = move |warehouse: usize| self.on_hand[part * self.warehouses + warehouse] > 0;
+        let laterals = self.model.laterals[w]
+            .iter()
+            .filter(move |lane| stocked(lane.from))
+            .map(move |lane| Offer {
+                source: Shelf::Lateral(lane.from),
+                serving: false,
+                arrival: self.now + lane.transit + site_transit,
+                cost: lane.cost,
+            });
+        let depot = self.model.depot;
+        let courier = self
+            .model
+            .emergency
+            .filter(|_| w != depot && stocked(depot))
+            .map(|e| Offer {
+                source: Shelf::Courier,
+                serving: false,
+                arrival: self.now + e.transit,
+                cost: e.cost,
+            });
+        std::iter::once(serving)
+            .filter(move |_| stocked(w))
+            .chain(laterals)
+            .chain(courier)
     }
 
     fn repair_done(&mut self, part: usize) {

@@ -6,7 +6,7 @@
 //!
 //! - [`model`] — the input ([`SimModel`]), built from a scenario file or in
 //!   code;
-//! - [`calendar`] — SLA deadlines on a business-hours calendar;
+//! - [`time`] — simulated time and SLA deadlines on the business calendar;
 //! - `engine` — one replication (event loop and state; see its docs for the
 //!   sourcing rules and why it is fast).
 //!
@@ -19,9 +19,9 @@
 //! interval from Student's t with R − 1 degrees of freedom (replications are
 //! independent and identically distributed, so their means are a textbook
 //! sample).
-pub mod calendar;
 mod engine;
 pub mod model;
+pub mod time;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

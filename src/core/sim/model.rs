@@ -83,7 +83,7 @@ pub struct SlaClass {
     /// Window in hours.
     pub window_hours: f64,
     /// Whether the window only counts business hours (see
-    /// [`super::calendar`]).
+    /// [`super::time`]).
     pub business_hours: bool,
 }
 
@@ -134,7 +134,7 @@ pub struct SimModel {
     /// Index of the depot (the one warehouse without a parent).
     pub depot: usize,
     /// For each receiving warehouse, the lanes from other warehouses that can
-    /// ship it lateral units, fastest first.
+    /// ship it lateral units, fastest first (the order ties are broken in).
     pub laterals: Vec<Vec<LateralLane>>,
     pub emergency: Option<Emergency>,
     pub parts: Vec<Part>,
