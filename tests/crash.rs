@@ -35,8 +35,9 @@ both_backends!(sigkill_under_load_loses_no_acknowledged_document);
 
 /// Concurrent clients driving the child.
 const CLIENTS: usize = 8;
-/// How long the load runs before the kill.
-const LOAD_BEFORE_KILL: Duration = Duration::from_millis(1000);
+/// Answers the clients get before the kill: the server is killed under
+/// load, whatever time that takes on this machine.
+const ANSWERS_BEFORE_KILL: usize = 200;
 /// Upper bound of requests per client, so the loop ends even if the kill
 /// somehow does not.
 const MAX_REQUESTS_PER_CLIENT: usize = 20_000;
@@ -292,13 +293,17 @@ async fn sigkill_under_load_loses_no_acknowledged_document(app: TestApp) {
     let token = app.token(Warehouse).to_owned();
     let killed = Arc::new(AtomicBool::new(false));
     let in_flight = Arc::new(AtomicUsize::new(0));
+    let answered = Arc::new(AtomicUsize::new(0));
+    let loaded = Arc::new(tokio::sync::Notify::new());
     let mut clients = Vec::new();
     for c in 0..CLIENTS {
-        let (client, token, killed, in_flight) = (
+        let (client, token, killed, in_flight, answered, loaded) = (
             client.clone(),
             token.clone(),
             killed.clone(),
             in_flight.clone(),
+            answered.clone(),
+            loaded.clone(),
         );
         let (base, parts, supplier) = (first.base.clone(), n.parts.clone(), n.supplier);
         clients.push(tokio::spawn(async move {
@@ -311,6 +316,9 @@ async fn sigkill_under_load_loses_no_acknowledged_document(app: TestApp) {
                 in_flight.fetch_add(1, Ordering::SeqCst);
                 let answer = send(&client, &base, &token, &attempt).await;
                 in_flight.fetch_sub(1, Ordering::SeqCst);
+                if answered.fetch_add(1, Ordering::SeqCst) + 1 == ANSWERS_BEFORE_KILL {
+                    loaded.notify_one();
+                }
                 let lost = matches!(answer, Answer::Lost(_));
                 log.push((attempt, answer));
                 if lost {
@@ -320,7 +328,9 @@ async fn sigkill_under_load_loses_no_acknowledged_document(app: TestApp) {
             log
         }));
     }
-    tokio::time::sleep(LOAD_BEFORE_KILL).await;
+    tokio::time::timeout(Duration::from_secs(120), loaded.notified())
+        .await
+        .expect("the clients get answers before the kill");
     let in_flight_at_kill = in_flight.load(Ordering::SeqCst);
     first.kill().await;
     killed.store(true, Ordering::SeqCst);

@@ -65,7 +65,7 @@ async fn repair(app: &TestApp, n: &Network, vendor: i64, lines: &[(i64, &str)]) 
         .expect(201);
     let oid = order["id"].as_i64().unwrap();
     // Past a zero-day due date.
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app.advance(Duration::seconds(2));
     for (line, (_, outcome)) in order["lines"].as_array().unwrap().iter().zip(lines) {
         let lid = line["id"].as_i64().unwrap();
         app.post(

@@ -70,7 +70,7 @@ impl Application {
             db::migrate(&db).await.map_err(StartError::Migrate)?;
         }
         if args.demo {
-            demo::seed_once(&db)
+            demo::seed_once(&db, clock.now())
                 .await
                 .map_err(|e| StartError::Demo(e.to_string()))?;
         }

@@ -7,7 +7,7 @@
 //! part's annual failure rate, so planning on the demo sees the same demand
 //! the history shows. Everything else is drawn from a fixed seed, so every
 //! demo database is identical.
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entities::vocabulary::{Criticality, Lifecycle, PartKind, VendorKind, WarehouseKind};
 use entities::{installed_base, lane, part, site, sla_class, vendor, warehouse};
 use rand::rngs::StdRng;
@@ -120,7 +120,7 @@ const SLA_CLASSES: [(&str, &str, i32, bool); 3] = [
 ];
 
 /// Seeds the demo network unless the database already has parts.
-pub async fn seed_once(db: &DatabaseConnection) -> AppResult<()> {
+pub async fn seed_once(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<()> {
     if part::Entity::find().count(db).await? > 0 {
         tracing::info!("demo: database already has parts; not seeding");
         return Ok(());
@@ -128,7 +128,7 @@ pub async fn seed_once(db: &DatabaseConnection) -> AppResult<()> {
     let series = parse_series(CARPARTS)?;
     db::write(db, |tx| {
         let series = series.clone();
-        Box::pin(async move { seed(tx, &series).await })
+        Box::pin(async move { seed(tx, &series, now).await })
     })
     .await?;
     tracing::info!(parts = series.len(), "demo network seeded");
@@ -158,8 +158,11 @@ fn parse_series(text: &str) -> AppResult<Vec<Series>> {
         .collect()
 }
 
-async fn seed(tx: &sea_orm::DatabaseTransaction, series: &[Series]) -> AppResult<()> {
-    let now = Utc::now();
+async fn seed(
+    tx: &sea_orm::DatabaseTransaction,
+    series: &[Series],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     let mut rng = StdRng::seed_from_u64(SEED);
 
     let mut sla_ids = Vec::new();

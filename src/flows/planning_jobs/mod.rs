@@ -208,7 +208,6 @@ pub async fn create(
         what_if: req.what_if.clone(),
         target_fill_rate: target,
     };
-    let now = Utc::now();
     let row = job::ActiveModel {
         kind: Set(req.kind),
         status: Set(JobStatus::Queued),

@@ -75,7 +75,11 @@ fn share(num: i64, den: i64) -> CountRatio {
     }
 }
 
-pub async fn compute(db: &impl ConnectionTrait, w: RequestKpiWindow) -> AppResult<RequestKpis> {
+pub async fn compute(
+    db: &impl ConnectionTrait,
+    w: RequestKpiWindow,
+    now: DateTime<Utc>,
+) -> AppResult<RequestKpis> {
     if w.to <= w.from {
         return Err(AppError::field("to", "must be after `from`"));
     }
@@ -93,7 +97,7 @@ pub async fn compute(db: &impl ConnectionTrait, w: RequestKpiWindow) -> AppResul
         demand = demand.filter(D::ServingWarehouseId.eq(s));
     }
     let delivered = delivered.all(db).await?;
-    let as_of = w.to.min(Utc::now());
+    let as_of = w.to.min(now);
     let window = Duration::days(RETURN_WINDOW_DAYS);
     let (mut in_sla, mut on_time, mut expecting) = (0, 0, 0);
     let mut overdue = Vec::new();

@@ -277,7 +277,7 @@ async fn request_kpis(
     Query(w): Query<RequestKpiWindow>,
 ) -> AppResult<Json<RequestKpis>> {
     caller.require(&[Role::Admin, Role::Planner, Role::Warehouse])?;
-    Ok(Json(kpis::compute(&s.db, w).await?))
+    Ok(Json(kpis::compute(&s.db, w, s.clock.now()).await?))
 }
 
 /// Holidays of the business calendar. Roles: any.
