@@ -24,12 +24,12 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use spares::http::idempotency::STALE_AFTER;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 
 use crate::both_backends;
 use crate::common::TestApp;
 use crate::common::fixtures::network;
+use crate::common::process::ServerProcess;
 
 both_backends!(sigkill_under_load_loses_no_acknowledged_document);
 
@@ -42,97 +42,6 @@ const ANSWERS_BEFORE_KILL: usize = 200;
 /// somehow does not.
 const MAX_REQUESTS_PER_CLIENT: usize = 20_000;
 const OPENING_STOCK: i64 = 1_000_000;
-
-/// The `spares serve` child process; killed (SIGKILL) when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    async fn start(database_url: &str) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_spares"))
-            .args([
-                "serve",
-                "--bind",
-                "127.0.0.1:0",
-                "--database-url",
-                database_url,
-            ])
-            .env("NO_COLOR", "1")
-            .env("RUST_LOG", "spares=info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("spawn spares serve");
-        let stderr = child.stderr.take().expect("child stderr");
-        let (tx, rx) = tokio::sync::oneshot::channel::<Result<String, String>>();
-        // Reads the log until the listening line, then keeps draining it so
-        // the child never blocks on a full pipe; ends when the child dies.
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(stderr).lines();
-            let mut tx = Some(tx);
-            let mut seen = Vec::new();
-            while let Ok(Some(line)) = lines.next_line().await {
-                let line = strip_ansi(&line);
-                if let Some(addr) = listening_addr(&line) {
-                    if let Some(tx) = tx.take() {
-                        let _ = tx.send(Ok(addr));
-                    }
-                } else if tx.is_some() {
-                    seen.push(line);
-                }
-            }
-            if let Some(tx) = tx.take() {
-                let _ = tx.send(Err(seen.join("\n")));
-            }
-        });
-        let addr = match tokio::time::timeout(Duration::from_secs(60), rx).await {
-            Ok(Ok(Ok(addr))) => addr,
-            Ok(Ok(Err(log))) => panic!("spares serve exited before listening:\n{log}"),
-            Ok(Err(_)) => panic!("spares serve log reader vanished"),
-            Err(_) => panic!("spares serve did not listen within 60 s"),
-        };
-        Server {
-            child,
-            base: format!("http://{addr}"),
-        }
-    }
-
-    /// SIGKILL, and wait until the process is gone.
-    async fn kill(&mut self) {
-        self.child.kill().await.expect("SIGKILL the server");
-    }
-}
-
-fn strip_ansi(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            // CSI: ESC [ params final-byte
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// `127.0.0.1:PORT` from the `spares listening addr=127.0.0.1:PORT` line.
-fn listening_addr(line: &str) -> Option<String> {
-    if !line.contains("spares listening") {
-        return None;
-    }
-    let rest = &line[line.find("addr=")? + "addr=".len()..];
-    Some(rest.split_whitespace().next()?.to_owned())
-}
 
 /// One request a client sent, kept byte-exact so it can be retried with
 /// the same fingerprint.
@@ -284,7 +193,7 @@ async fn sigkill_under_load_loses_no_acknowledged_document(app: TestApp) {
     .await
     .expect(201);
 
-    let mut first = Server::start(&app.database_url).await;
+    let mut first = ServerProcess::start(&app.database_url, &[]).await;
     let client = reqwest::Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(30))
@@ -357,7 +266,7 @@ async fn sigkill_under_load_loses_no_acknowledged_document(app: TestApp) {
     );
 
     // Restart on the same database; the ledger must prove itself.
-    let second = Server::start(&app.database_url).await;
+    let second = ServerProcess::start(&app.database_url, &[]).await;
     verify_cli(&app.database_url).await;
 
     let by_key: HashMap<&str, &Attempt> =

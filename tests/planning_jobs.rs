@@ -3,19 +3,27 @@
 //! into the stock levels replenishment uses.
 use std::time::{Duration, Instant};
 
-use entities::vocabulary::Role::*;
+use chrono::Utc;
+use entities::planning_job;
+use entities::vocabulary::{JobKind, JobStatus, Role::*};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use serde_json::{Value, json};
+use spares::flows::planning_jobs::JobOptions;
 
 use crate::both_backends;
 use crate::common::TestApp;
 use crate::common::fixtures::network;
+use crate::common::process::ServerProcess;
 
 both_backends!(
     a_plan_job_runs_and_its_recommendation_is_adopted,
     jobs_can_be_cancelled_and_only_finished_plans_adopted,
     bad_job_requests_are_refused,
     a_plan_runs_on_the_live_data,
-    two_servers_share_the_queue
+    two_servers_share_the_queue,
+    a_job_whose_worker_died_is_taken_back,
+    a_running_job_is_cancelled_within_seconds,
+    sigterm_during_a_long_job_stops_in_time_and_requeues_it
 );
 
 /// A scenario over the fixture network: depot DEP, regional REG serving
@@ -76,22 +84,12 @@ max = 2
 }
 
 async fn wait_for(app: &TestApp, id: i64, statuses: &[&str]) -> Value {
-    let started = Instant::now();
-    loop {
-        let job = app
-            .get(Planner, &format!("/api/v1/planning/jobs/{id}"))
-            .await
-            .expect(200);
-        if statuses.contains(&job["status"].as_str().unwrap()) {
-            return job;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "job {id} still {} after 60 s",
-            job["status"]
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_until(app, id, |job| {
+        job["status"]
+            .as_str()
+            .is_some_and(|s| statuses.contains(&s))
+    })
+    .await
 }
 
 async fn a_plan_job_runs_and_its_recommendation_is_adopted(app: TestApp) {
@@ -414,4 +412,187 @@ async fn two_servers_share_the_queue(app: TestApp) {
         "the second server never claimed a job: {workers:?}"
     );
     assert_eq!(workers.len(), 2, "{workers:?}");
+}
+
+/// A job row as a worker that died mid-run leaves it: running, claimed by
+/// `dead-worker`, its lease run out five minutes ago.
+async fn orphaned_job(app: &TestApp, attempts: i32, cancel_requested: bool) -> i64 {
+    let planner = spares::flows::users::authenticate(&app.db, app.token(Planner))
+        .await
+        .unwrap()
+        .unwrap();
+    let options = JobOptions {
+        replications: 2,
+        seed: 1,
+        what_if: Vec::new(),
+        target_fill_rate: 0.95,
+    };
+    let now = app.now();
+    let expired = now - chrono::Duration::minutes(5);
+    let row = planning_job::ActiveModel {
+        kind: Set(JobKind::Simulate),
+        status: Set(JobStatus::Running),
+        scenario: Set(scenario(200)),
+        options: Set(serde_json::to_string(&options).unwrap()),
+        progress_done: Set(1),
+        progress_total: Set(2),
+        cancel_requested: Set(cancel_requested),
+        worker: Set(Some("dead-worker".into())),
+        lease_until: Set(Some(expired)),
+        attempts: Set(attempts),
+        created_by: Set(planner.user_id),
+        created_at: Set(expired),
+        started_at: Set(Some(expired)),
+        updated_at: Set(expired),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    row.id
+}
+
+async fn a_job_whose_worker_died_is_taken_back(app: TestApp) {
+    network(&app).await;
+    let rerun = orphaned_job(&app, 1, false).await;
+    let cancelled = orphaned_job(&app, 1, true).await;
+    let exhausted = orphaned_job(&app, 3, false).await;
+
+    // Run again from the start by the live worker.
+    let done = wait_for(&app, rerun, &["done", "failed", "cancelled"]).await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["attempts"], 2);
+    assert_ne!(done["worker"], "dead-worker");
+    assert_eq!(done["progress_done"], 2);
+    assert!(done["result"]["simulation"].is_object());
+    // A cancel asked of the dead worker is honoured without it.
+    let end = wait_for(&app, cancelled, &["done", "failed", "cancelled"]).await;
+    assert_eq!(end["status"], "cancelled", "{end}");
+    assert!(end["lease_until"].is_null());
+    // A job that has killed three workers is not tried a fourth time.
+    let end = wait_for(&app, exhausted, &["done", "failed", "cancelled"]).await;
+    assert_eq!(end["status"], "failed", "{end}");
+    assert!(
+        end["error"]
+            .as_str()
+            .unwrap()
+            .contains("stopped responding"),
+        "{end}"
+    );
+    assert_eq!(end["attempts"], 3);
+}
+
+/// A simulation long enough to be running whenever it is looked at.
+fn long_job() -> Value {
+    json!({"kind": "simulate", "scenario": scenario(36_000), "replications": 5000})
+}
+
+async fn a_running_job_is_cancelled_within_seconds(app: TestApp) {
+    network(&app).await;
+    let job = app
+        .post(Planner, "/api/v1/planning/jobs", long_job())
+        .await
+        .expect(202);
+    let id = job["id"].as_i64().unwrap();
+    let running = wait_until(&app, id, |j| {
+        j["status"] == "running" && j["progress_done"].as_i64() > Some(0)
+    })
+    .await;
+    assert!(running["lease_until"].is_string(), "{running}");
+    let asked = Instant::now();
+    let cancel = app
+        .post_empty(Planner, &format!("/api/v1/planning/jobs/{id}/cancel"))
+        .await
+        .expect(200);
+    assert_eq!(cancel["cancel_requested"], true);
+    let end = wait_for(&app, id, &["cancelled", "done", "failed"]).await;
+    assert_eq!(end["status"], "cancelled", "{end}");
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "a running job took {:?} to stop",
+        asked.elapsed()
+    );
+    assert!(end["result"].is_null());
+}
+
+async fn sigterm_during_a_long_job_stops_in_time_and_requeues_it(mut app: TestApp) {
+    network(&app).await;
+    // The in-process server stops; a real process serves the same database.
+    app.shutdown().await;
+    let mut server =
+        ServerProcess::start(&app.database_url, &["--request-timeout-secs", "5"]).await;
+    let jobs = format!("{}/api/v1/planning/jobs", server.base);
+    let created: Value = app
+        .client
+        .post(&jobs)
+        .bearer_auth(app.token(Planner))
+        .json(&long_job())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_i64().unwrap();
+    let started = Instant::now();
+    loop {
+        let job: Value = app
+            .client
+            .get(format!("{jobs}/{id}"))
+            .bearer_auth(app.token(Planner))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if job["status"] == "running" && job["progress_done"].as_i64() > Some(0) {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "{job}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let asked = Instant::now();
+    server.terminate();
+    let status = server
+        .exited_within(Duration::from_secs(15))
+        .await
+        .expect("the server exits after SIGTERM");
+    let took = asked.elapsed();
+    assert!(status.success(), "{status}");
+    assert!(
+        took < Duration::from_secs(5),
+        "SIGTERM took {took:?}, more than the 5 s request timeout"
+    );
+    // Interrupted, not lost: back in the queue for the next server.
+    let row = planning_job::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, JobStatus::Queued);
+    assert_eq!(row.worker, None);
+    assert_eq!(row.lease_until, None);
+    assert_eq!(row.progress_done, 0);
+    assert_eq!(row.attempts, 1);
+    assert!(row.updated_at <= Utc::now());
+}
+
+/// Polls job `id` until `ready` holds of it (at most a minute).
+async fn wait_until(app: &TestApp, id: i64, ready: impl Fn(&Value) -> bool) -> Value {
+    let started = Instant::now();
+    loop {
+        let job = app
+            .get(Planner, &format!("/api/v1/planning/jobs/{id}"))
+            .await
+            .expect(200);
+        if ready(&job) {
+            return job;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "job {id} not ready after 60 s: {job}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

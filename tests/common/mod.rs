@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod fixtures;
+pub mod process;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -135,13 +136,16 @@ pub struct TestApp {
     pub database_url: String,
     /// The server's clock: real time that [`TestApp::advance`] moves ahead.
     pub clock: Clock,
-    server: tokio::task::JoinHandle<()>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
     _guard: DbGuard,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        self.server.abort();
+        if let Some(server) = &self.server {
+            server.abort();
+        }
     }
 }
 
@@ -211,8 +215,13 @@ impl TestApp {
                 .expect("create token");
             tokens.insert(role, t.token);
         }
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
-            let _ = app.run_until_stopped().await;
+            let _ = app
+                .run_until(async move {
+                    let _ = stopped.await;
+                })
+                .await;
         });
         let client = reqwest::Client::builder()
             .no_proxy()
@@ -226,13 +235,25 @@ impl TestApp {
             db,
             database_url,
             clock,
-            server,
+            server: Some(server),
+            stop: Some(stop),
             _guard: guard,
         })
     }
 
     pub fn token(&self, role: Role) -> &str {
         &self.tokens[&role]
+    }
+
+    /// Stops the in-process server as a SIGTERM would (its planning worker
+    /// too), keeping the database for another server to open.
+    pub async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("the server stops");
+        }
     }
 
     /// Moves the server's clock ahead, instead of waiting for real time.
