@@ -41,6 +41,7 @@ use crate::core::plan::{PlanError, compute_plan, plan_json, simulate_json};
 use crate::core::scenario::Scenario;
 use crate::core::sim::{self, RunOptions, SimError};
 use crate::store::error::{AppError, AppResult};
+use crate::store::transition::Transition;
 
 /// Claims of one job before it is failed instead of queued again.
 pub const MAX_ATTEMPTS: i32 = 3;
@@ -166,25 +167,30 @@ async fn claim(db: &DatabaseConnection, config: &WorkerConfig) -> AppResult<Opti
             return Ok(None);
         };
         let now = config.clock.now();
-        let claimed = job::Entity::update_many()
-            .col_expr(J::Status, Expr::value(JobStatus::Running))
-            .col_expr(J::Worker, Expr::value(config.name.clone()))
-            .col_expr(J::StartedAt, Expr::value(now))
-            .col_expr(J::UpdatedAt, Expr::value(now))
-            .col_expr(J::LeaseUntil, Expr::value(config.lease_until(now)))
-            .col_expr(J::Attempts, Expr::col(J::Attempts).add(1))
-            .filter(J::Id.eq(candidate.id))
-            .filter(J::Status.eq(JobStatus::Queued))
-            .exec(db)
-            .await?;
-        if claimed.rows_affected == 1 {
-            return job::Entity::find_by_id(candidate.id)
-                .one(db)
-                .await?
-                .map(Some)
-                .ok_or(AppError::NotFound("planning job"));
+        let claimed = Transition::<job::Entity>::new(
+            candidate.id,
+            &[JobStatus::Queued],
+            JobStatus::Running,
+            "claim",
+        )
+        .set(J::Worker, config.name.clone())
+        .set(J::StartedAt, now)
+        .set(J::LeaseUntil, config.lease_until(now))
+        .set(J::Attempts, Expr::col(J::Attempts).add(1))
+        .apply(db, now)
+        .await;
+        match claimed {
+            Ok(()) => {
+                return job::Entity::find_by_id(candidate.id)
+                    .one(db)
+                    .await?
+                    .map(Some)
+                    .ok_or(AppError::NotFound("planning job"));
+            }
+            // Another worker won this one (or it was cancelled): try the next.
+            Err(AppError::InvalidTransition { .. } | AppError::NotFound(_)) => {}
+            Err(e) => return Err(e),
         }
-        // Another worker won this one (or it was cancelled): try the next.
     }
 }
 
@@ -338,13 +344,12 @@ async fn record(
     done: i32,
 ) {
     let now = config.clock.now();
-    let update = job::Entity::update_many()
-        .col_expr(J::UpdatedAt, Expr::value(now))
-        .col_expr(J::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
-        .filter(J::Id.eq(claimed.id))
-        .filter(J::Status.eq(JobStatus::Running))
-        .filter(J::Worker.eq(config.name.clone()));
-    let update = match (outcome, why) {
+    let mine = |to: JobStatus| {
+        Transition::<job::Entity>::new(claimed.id, &[JobStatus::Running], to, "finish")
+            .set(J::LeaseUntil, Expr::val(Option::<DateTime<Utc>>::None))
+            .guard(Expr::col(J::Worker).eq(config.name.clone()))
+    };
+    let ending = match (outcome, why) {
         (_, Some(Stop::LeaseLost)) => {
             tracing::warn!(
                 job = claimed.id,
@@ -352,31 +357,27 @@ async fn record(
             );
             return;
         }
-        (Outcome::Done(json), _) => update
-            .col_expr(J::Status, Expr::value(JobStatus::Done))
-            .col_expr(J::Result, Expr::value(json))
-            .col_expr(J::ProgressDone, Expr::value(done))
-            .col_expr(J::FinishedAt, Expr::value(now)),
-        (Outcome::Failed(message), _) => update
-            .col_expr(J::Status, Expr::value(JobStatus::Failed))
-            .col_expr(J::Error, Expr::value(message))
-            .col_expr(J::ProgressDone, Expr::value(done))
-            .col_expr(J::FinishedAt, Expr::value(now)),
-        (Outcome::Stopped, Some(Stop::Shutdown)) => update
-            .col_expr(J::Status, Expr::value(JobStatus::Queued))
-            .col_expr(J::Worker, Expr::value(Option::<String>::None))
-            .col_expr(J::ProgressDone, Expr::value(0))
-            .col_expr(J::StartedAt, Expr::value(Option::<DateTime<Utc>>::None)),
-        (Outcome::Stopped, _) => update
-            .col_expr(J::Status, Expr::value(JobStatus::Cancelled))
-            .col_expr(J::ProgressDone, Expr::value(done))
-            .col_expr(J::FinishedAt, Expr::value(now)),
+        (Outcome::Done(json), _) => mine(JobStatus::Done)
+            .set(J::Result, json)
+            .set(J::ProgressDone, done)
+            .set(J::FinishedAt, now),
+        (Outcome::Failed(message), _) => mine(JobStatus::Failed)
+            .set(J::Error, message)
+            .set(J::ProgressDone, done)
+            .set(J::FinishedAt, now),
+        (Outcome::Stopped, Some(Stop::Shutdown)) => mine(JobStatus::Queued)
+            .set(J::Worker, Expr::val(Option::<String>::None))
+            .set(J::ProgressDone, 0)
+            .set(J::StartedAt, Expr::val(Option::<DateTime<Utc>>::None)),
+        (Outcome::Stopped, _) => mine(JobStatus::Cancelled)
+            .set(J::ProgressDone, done)
+            .set(J::FinishedAt, now),
     };
-    match update.exec(db).await {
-        Ok(r) if r.rows_affected == 1 => {
-            tracing::info!(job = claimed.id, "planning job recorded");
+    match ending.apply(db, now).await {
+        Ok(()) => tracing::info!(job = claimed.id, "planning job recorded"),
+        Err(AppError::InvalidTransition { .. }) => {
+            tracing::warn!(job = claimed.id, "planning job was no longer this worker's")
         }
-        Ok(_) => tracing::warn!(job = claimed.id, "planning job was no longer this worker's"),
         Err(e) => tracing::warn!(
             job = claimed.id,
             error = %e,
