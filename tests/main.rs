@@ -7,6 +7,7 @@ mod auth;
 mod crash;
 mod forecast;
 mod forecast_runs;
+mod hardening;
 mod kpis;
 mod ledger_model;
 mod network;

@@ -1,7 +1,9 @@
 //! Deserializers for request bodies: clearing a nullable field in a PATCH,
-//! and amounts that are exactly what the OpenAPI document says.
+//! amounts that are exactly what the OpenAPI document says, and times in
+//! the years a business record can hold.
 use std::str::FromStr;
 
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
@@ -53,6 +55,50 @@ fn parse_decimal_text(text: &str) -> Result<Decimal, String> {
     Decimal::from_str(text).map_err(|e| format!("`{text}` is not a decimal: {e}"))
 }
 
+/// The years a time or date may fall in. Both databases store wider
+/// ranges than chrono parses or than each other, and no stock record is
+/// dated before 1900 or after 9999: a time outside is a client's mistake.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
+
+fn in_years(year: i32) -> Result<(), String> {
+    if YEARS.contains(&year) {
+        Ok(())
+    } else {
+        Err(format!(
+            "year {year} is outside {} to {}",
+            YEARS.start(),
+            YEARS.end()
+        ))
+    }
+}
+
+/// An RFC 3339 time within [`YEARS`].
+pub fn timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    let t = DateTime::<Utc>::deserialize(d)?;
+    in_years(t.year()).map_err(D::Error::custom)?;
+    Ok(t)
+}
+
+/// [`timestamp`] for an optional field.
+pub fn optional_timestamp<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<DateTime<Utc>>, D::Error> {
+    match Option::<DateTime<Utc>>::deserialize(d)? {
+        None => Ok(None),
+        Some(t) => {
+            in_years(t.year()).map_err(D::Error::custom)?;
+            Ok(Some(t))
+        }
+    }
+}
+
+/// A `YYYY-MM-DD` date within [`YEARS`].
+pub fn date<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+    let day = NaiveDate::deserialize(d)?;
+    in_years(day.year()).map_err(D::Error::custom)?;
+    Ok(day)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +122,31 @@ mod tests {
             "NaN",
         ] {
             assert!(parse_decimal_text(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn times_stay_in_the_years_records_hold() {
+        #[derive(Deserialize)]
+        struct Body {
+            #[serde(deserialize_with = "timestamp")]
+            at: DateTime<Utc>,
+            #[serde(default, deserialize_with = "optional_timestamp")]
+            until: Option<DateTime<Utc>>,
+        }
+        let ok = r#"{"at": "2026-12-01T08:00:00Z", "until": null}"#;
+        assert!(serde_json::from_str::<Body>(ok).is_ok());
+        let ok = r#"{"at": "1900-01-01T00:00:00Z"}"#;
+        let body = serde_json::from_str::<Body>(ok).unwrap();
+        assert_eq!(body.at.year(), 1900);
+        assert!(body.until.is_none());
+        for bad in [
+            r#"{"at": "-5000-01-01T00:00:00Z"}"#,
+            r#"{"at": "+10000-01-01T00:00:00Z"}"#,
+            r#"{"at": "2026-01-01T00:00:00Z", "until": "1899-12-31T23:59:59Z"}"#,
+        ] {
+            let err = serde_json::from_str::<Body>(bad).err().expect(bad);
+            assert!(err.to_string().contains("outside 1900 to 9999"), "{err}");
         }
     }
 

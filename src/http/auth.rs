@@ -22,6 +22,13 @@ pub mod roles {
     pub const PLANNING: &[Role] = &[Admin, Planner];
     /// Posting stock documents: warehouse staff (and admins, to fix things).
     pub const STOCK: &[Role] = &[Admin, Warehouse];
+    /// Raising and cancelling replacement requests: engineers (and admins).
+    pub const REQUESTERS: &[Role] = &[Admin, Engineer];
+    /// Acting on a replacement request: its engineer, or warehouse staff
+    /// and admins, who see all requests.
+    pub const FIELD_OR_STOCK: &[Role] = &[Admin, Warehouse, Engineer];
+    /// Reading demand and KPIs: everyone but engineers.
+    pub const OFFICE: &[Role] = &[Admin, Planner, Warehouse];
 
     /// A set of roles an endpoint admits.
     pub trait RoleSet {
@@ -43,6 +50,12 @@ pub mod roles {
         Planning = PLANNING;
         /// Warehouse staff and administrators.
         Stock = STOCK;
+        /// Engineers and administrators.
+        Requesters = REQUESTERS;
+        /// Engineers, warehouse staff and administrators.
+        FieldOrStock = FIELD_OR_STOCK;
+        /// Planners, warehouse staff and administrators.
+        Office = OFFICE;
     }
 }
 

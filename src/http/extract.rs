@@ -8,6 +8,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::http::json::{self, BodyError};
 use crate::store::error::{AppError, FieldError};
 
 /// JSON body in, JSON body out. Unknown fields are refused by the request
@@ -58,44 +59,23 @@ async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, App
     })
 }
 
-/// Parses a JSON document, telling syntax errors (400) apart from
-/// well-formed JSON of the wrong shape (422 naming the field).
+/// Parses a JSON document by the rules of [`crate::http::json`], telling
+/// syntax errors (400) apart from well-formed JSON of the wrong shape (422
+/// naming the field).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    let mut document: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| AppError::MalformedJson(e.to_string()))?;
-    integral_floats_to_integers(&mut document);
-    serde_path_to_error::deserialize(document).map_err(|err| {
-        let path = err.path().to_string();
-        AppError::Validation(vec![field_error(&path, &err.into_inner().to_string())])
-    })
-}
-
-/// JSON Schema (and so OpenAPI 3.1) counts `3.0` as an integer; serde does
-/// not. Rewriting integral floats as integers makes the service accept what
-/// its published schema accepts. Fractions such as `1.5` stay floats and are
-/// still refused for integer fields.
-fn integral_floats_to_integers(value: &mut serde_json::Value) {
-    use serde_json::Value;
-    match value {
-        Value::Number(n) if n.is_f64() => {
-            if let Some(f) = n.as_f64()
-                && f.fract() == 0.0
-                && f.abs() < 9.0e15
-            {
-                *value = Value::from(f as i64);
-            }
+    json::parse(bytes).map_err(|e| match e {
+        BodyError::Syntax(message) => AppError::MalformedJson(message),
+        BodyError::Shape { path, message } => {
+            AppError::Validation(vec![field_error(&path, &message)])
         }
-        Value::Array(items) => items.iter_mut().for_each(integral_floats_to_integers),
-        Value::Object(map) => map.values_mut().for_each(integral_floats_to_integers),
-        _ => {}
-    }
+    })
 }
 
 /// serde reports unknown and missing fields at the enclosing path; put the
 /// field's own name in the path so the client sees which one.
 fn field_error(path: &str, message: &str) -> FieldError {
     let message = message.split(" at line ").next().unwrap_or(message);
-    let named = ["unknown field `", "missing field `"]
+    let named = ["unknown field `", "missing field `", "duplicate field `"]
         .iter()
         .find_map(|prefix| message.strip_prefix(prefix))
         .and_then(|rest| rest.split('`').next());
@@ -131,7 +111,17 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, AppError> {
         let query = parts.uri.query().unwrap_or("");
-        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        let pairs = form_urlencoded::parse(query.as_bytes());
+        if let Some((name, _)) = pairs
+            .clone()
+            .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err(AppError::field(
+                name.replace('\0', "\\u0000"),
+                "must not contain NUL characters",
+            ));
+        }
+        let de = serde_urlencoded::Deserializer::new(pairs);
         serde_path_to_error::deserialize(de)
             .map(Query)
             .map_err(|err| {
@@ -153,6 +143,13 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let decoded = percent_encoding::percent_decode_str(parts.uri.path());
+        if decoded.into_iter().any(|b| b == 0) {
+            return Err(AppError::BadParameter {
+                what: "path",
+                detail: "must not contain NUL characters".into(),
+            });
+        }
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Path(value)| Path(value))

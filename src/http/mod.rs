@@ -7,6 +7,8 @@ pub mod config;
 pub mod docs;
 pub mod extract;
 pub mod idempotency;
+pub mod json;
+pub mod listener;
 pub mod problem;
 pub mod routes;
 pub mod server;

@@ -24,6 +24,7 @@ impl AppError {
             Self::AlreadyExists { .. }
             | Self::Conflict(_)
             | Self::InsufficientStock { .. }
+            | Self::BalanceLimit { .. }
             | Self::SerialElsewhere { .. }
             | Self::InvalidTransition { .. }
             | Self::IdempotencyInProgress => StatusCode::CONFLICT,
@@ -51,6 +52,7 @@ impl AppError {
             Self::AlreadyExists { .. } => "Already exists",
             Self::Conflict(_) => "Conflict",
             Self::InsufficientStock { .. } => "Insufficient stock",
+            Self::BalanceLimit { .. } => "Balance limit",
             Self::SerialElsewhere { .. } => "Serial is elsewhere",
             Self::UnknownSerial { .. } => "Unknown serial",
             Self::InvalidTransition { .. } => "Invalid transition",

@@ -22,6 +22,7 @@ use crate::http::{self, AppState};
 use crate::core::clock::Clock;
 use crate::flows::demo;
 use crate::http::config::ServeArgs;
+use crate::http::listener::ProblemListener;
 use crate::store::db;
 
 #[derive(Debug, thiserror::Error)]
@@ -140,7 +141,7 @@ impl Application {
             stop.await;
             let _ = stop_worker.send(true);
         };
-        axum::serve(self.listener, self.router)
+        axum::serve(ProblemListener(self.listener), self.router)
             .with_graceful_shutdown(stopping)
             .await
             .map_err(StartError::Serve)?;

@@ -25,8 +25,14 @@ fn key_filter(key: BalanceKey) -> sea_orm::Condition {
         .add(B::Condition.eq(key.condition))
 }
 
+/// The most units one balance row may hold. Every quantity the service
+/// reads is then far inside a 32-bit integer, on both backends, however
+/// many documents are posted; a posting that would pass it is refused.
+pub const MAX_BALANCE: i32 = 1_000_000_000;
+
 /// Adds `n` on-hand units, creating the row on first receipt (an atomic
-/// upsert on both backends).
+/// upsert on both backends), unless the row would pass [`MAX_BALANCE`]
+/// (409 `balance_limit`).
 pub async fn increase(
     db: &impl ConnectionTrait,
     key: BalanceKey,
@@ -58,11 +64,23 @@ pub async fn increase(
                     Expr::col((stock_balance::Entity, B::OnHand)).add(n),
                 )
                 .value(B::UpdatedAt, now)
+                .action_and_where(
+                    Expr::col((stock_balance::Entity, B::OnHand))
+                        .add(n)
+                        .lte(MAX_BALANCE),
+                )
                 .to_owned(),
         )
         .to_owned();
-    db.execute(&stmt).await?;
-    Ok(())
+    if db.execute(&stmt).await?.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(AppError::BalanceLimit {
+            part_id: key.part_id,
+            warehouse_id: key.warehouse_id,
+            limit: MAX_BALANCE.into(),
+        })
+    }
 }
 
 /// Runs a guarded update; zero rows affected means the guard refused.

@@ -54,6 +54,14 @@ pub enum AppError {
         requested: i64,
         available: i64,
     },
+    #[error(
+        "warehouse {warehouse_id} would hold more than {limit} units of part {part_id}, the most one balance holds"
+    )]
+    BalanceLimit {
+        part_id: i64,
+        warehouse_id: i64,
+        limit: i64,
+    },
     /// A movement names a serial that is known but somewhere else.
     #[error("{detail}")]
     SerialElsewhere { serial: String, detail: String },
@@ -108,6 +116,7 @@ impl AppError {
             Self::AlreadyExists { .. } => "already_exists",
             Self::Conflict(_) => "conflict",
             Self::InsufficientStock { .. } => "insufficient_stock",
+            Self::BalanceLimit { .. } => "balance_limit",
             Self::SerialElsewhere { .. } => "serial_elsewhere",
             Self::UnknownSerial { .. } => "unknown_serial",
             Self::InvalidTransition { .. } => "invalid_transition",

@@ -84,6 +84,7 @@ pub struct ForecastRequest {
     pub installed_base: bool,
     /// Ledger runs: the history ends where the bucket containing this time
     /// begins (default now: the last complete bucket is the previous one).
+    #[serde(default, deserialize_with = "crate::core::input::optional_timestamp")]
     pub as_of: Option<chrono::DateTime<Utc>>,
     /// Upload runs: the series, 1 to 10,000.
     #[schema(max_items = 10000)]

@@ -50,9 +50,11 @@ pub const MAX_WINDOW_DAYS: i64 = 5 * 366;
 #[into_params(parameter_in = Query)]
 pub struct KpiWindow {
     /// Start of the window (inclusive), RFC 3339.
+    #[serde(deserialize_with = "crate::core::input::timestamp")]
     pub from: DateTime<Utc>,
     /// End of the window (exclusive), RFC 3339; after `from`, at most five
     /// years later.
+    #[serde(deserialize_with = "crate::core::input::timestamp")]
     pub to: DateTime<Utc>,
     /// Only this warehouse.
     #[serde(default)]

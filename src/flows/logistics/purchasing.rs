@@ -126,7 +126,7 @@ pub struct NewPurchaseOrder {
     #[schema(max_length = 200)]
     pub reference: String,
     /// When the delivery is expected (RFC 3339).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::core::input::optional_timestamp")]
     pub expected_at: Option<DateTime<Utc>>,
     /// One line per part.
     #[schema(min_items = 1, max_items = 500)]

@@ -146,7 +146,7 @@ pub struct ReturnRequest {
     pub currency: Option<String>,
     /// Overrides the estimate: the site's transit time for a field return,
     /// the vendor's lead time for a return to vendor.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::core::input::optional_timestamp")]
     pub estimated_arrival_at: Option<DateTime<Utc>>,
 }
 

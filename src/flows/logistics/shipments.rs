@@ -123,7 +123,7 @@ pub struct CarrierFields {
     #[schema(pattern = "^[A-Z]{3}$", example = "EUR")]
     pub currency: String,
     /// Overrides the estimate from the lane or site transit time.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::core::input::optional_timestamp")]
     pub estimated_arrival_at: Option<DateTime<Utc>>,
 }
 
@@ -247,7 +247,7 @@ pub struct DeliverRequest {
     pub note: String,
     /// When it was handed over (default: now); not before dispatch, not in
     /// the future.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::core::input::optional_timestamp")]
     pub delivered_at: Option<DateTime<Utc>>,
 }
 
@@ -300,7 +300,7 @@ pub async fn deliver(
 #[serde(deny_unknown_fields)]
 pub struct CustomsRequest {
     /// When customs released it (default: now).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::core::input::optional_timestamp")]
     pub cleared_at: Option<DateTime<Utc>>,
 }
 

@@ -52,6 +52,7 @@ pub async fn calendar_of(
 pub struct HolidayRequest {
     /// The local date, `YYYY-MM-DD`.
     #[schema(value_type = String, format = Date, example = "2026-12-25")]
+    #[serde(deserialize_with = "crate::core::input::date")]
     pub day: NaiveDate,
     /// A site region; absent or empty for every site.
     #[serde(default)]

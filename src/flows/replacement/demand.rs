@@ -83,8 +83,10 @@ pub struct DemandFilter {
     pub warehouse_id: Option<i64>,
     pub hit: Option<bool>,
     /// Dispatched at or after (RFC 3339).
+    #[serde(default, deserialize_with = "crate::core::input::optional_timestamp")]
     pub from: Option<DateTime<Utc>>,
     /// Dispatched before (RFC 3339).
+    #[serde(default, deserialize_with = "crate::core::input::optional_timestamp")]
     pub to: Option<DateTime<Utc>>,
     #[param(minimum = 0)]
     pub after: Option<i64>,

@@ -31,9 +31,11 @@ pub const RETURN_WINDOW_DAYS: i64 = 14;
 #[into_params(parameter_in = Query)]
 pub struct RequestKpiWindow {
     /// Start of the window (inclusive), RFC 3339.
+    #[serde(deserialize_with = "crate::core::input::timestamp")]
     pub from: DateTime<Utc>,
     /// End of the window (exclusive), RFC 3339; after `from`, at most five
     /// years later.
+    #[serde(deserialize_with = "crate::core::input::timestamp")]
     pub to: DateTime<Utc>,
     /// Only requests of sites served by this warehouse.
     #[serde(default)]

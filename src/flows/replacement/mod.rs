@@ -121,7 +121,7 @@ pub struct DispatchRequest {
     #[schema(pattern = "^[A-Z]{3}$", example = "EUR")]
     pub currency: Option<String>,
     /// Overrides the estimate promised at sourcing.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::core::input::optional_timestamp")]
     pub estimated_arrival_at: Option<chrono::DateTime<chrono::Utc>>,
     /// For a serialized part: the units sent, one serial each.
     #[serde(default)]

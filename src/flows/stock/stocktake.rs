@@ -825,8 +825,10 @@ pub struct AccuracyFilter {
     /// the window).
     pub warehouse_id: Option<i64>,
     /// Counts approved at or after this instant (RFC 3339).
+    #[serde(default, deserialize_with = "crate::core::input::optional_timestamp")]
     pub from: Option<DateTime<Utc>>,
     /// Counts approved before this instant (RFC 3339).
+    #[serde(default, deserialize_with = "crate::core::input::optional_timestamp")]
     pub to: Option<DateTime<Utc>>,
 }
 

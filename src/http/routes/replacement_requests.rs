@@ -9,7 +9,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use entities::vocabulary::Role;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::flows::logistics::shipments::DeliverRequest;
@@ -44,14 +43,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(delete_holiday))
 }
 
-/// Engineers raise requests; admins may too, to act for one.
-const REQUESTERS: &[Role] = &[Role::Engineer, Role::Admin];
-/// The owner (an engineer) or anyone who sees all requests and may change
-/// them: warehouse staff and admins.
-const OWNER_OR_STOCK: &[Role] = &[Role::Engineer, Role::Warehouse, Role::Admin];
-/// Cancelling is the requester's (or an admin's) decision.
-const CANCELLERS: &[Role] = &[Role::Engineer, Role::Admin];
-
 fn viewer(c: &Caller) -> Viewer {
     Viewer {
         user_id: c.user_id,
@@ -70,11 +61,10 @@ fn viewer(c: &Caller) -> Viewer {
     responses((status = 201, body = ReplacementRequest), ApiErrors))]
 async fn create_request(
     State(s): State<AppState>,
-    caller: Caller,
+    caller: Authorized<roles::Requesters>,
     body: IdempotentJson<NewReplacementRequest>,
 ) -> AppResult<Response> {
     let now = s.clock.now();
-    caller.require(REQUESTERS)?;
     let (who, req) = (viewer(&caller), body.value);
     exactly_once!(
         s,
@@ -165,12 +155,11 @@ async fn deliver_request(
     request_body = AnnounceReturn, responses((status = 200, body = ReplacementRequest), ApiErrors))]
 async fn announce_return(
     State(s): State<AppState>,
-    caller: Caller,
+    caller: Authorized<roles::FieldOrStock>,
     Path(id): Path<i64>,
     body: IdempotentJson<AnnounceReturn>,
 ) -> AppResult<Response> {
     let now = s.clock.now();
-    caller.require(OWNER_OR_STOCK)?;
     let (who, req) = (viewer(&caller), body.value);
     exactly_once!(
         s,
@@ -212,12 +201,11 @@ async fn receive_return(
     responses((status = 200, body = ReplacementRequest), ApiErrors))]
 async fn close_request(
     State(s): State<AppState>,
-    caller: Caller,
+    caller: Authorized<roles::FieldOrStock>,
     Path(id): Path<i64>,
     call: IdempotentCall,
 ) -> AppResult<Response> {
     let now = s.clock.now();
-    caller.require(OWNER_OR_STOCK)?;
     let who = viewer(&caller);
     exactly_once!(
         s,
@@ -236,12 +224,11 @@ async fn close_request(
     responses((status = 200, body = ReplacementRequest), ApiErrors))]
 async fn cancel_request(
     State(s): State<AppState>,
-    caller: Caller,
+    caller: Authorized<roles::Requesters>,
     Path(id): Path<i64>,
     call: IdempotentCall,
 ) -> AppResult<Response> {
     let now = s.clock.now();
-    caller.require(CANCELLERS)?;
     let who = viewer(&caller);
     exactly_once!(
         s,
@@ -259,10 +246,9 @@ async fn cancel_request(
     responses((status = 200, body = Page<DemandRecord>), ApiErrors))]
 async fn list_demand_records(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Office>,
     Query(f): Query<DemandFilter>,
 ) -> AppResult<Json<Page<DemandRecord>>> {
-    caller.require(&[Role::Admin, Role::Planner, Role::Warehouse])?;
     Ok(Json(demand::list(&s.db, f).await?))
 }
 
@@ -273,10 +259,9 @@ async fn list_demand_records(
     params(RequestKpiWindow), responses((status = 200, body = RequestKpis), ApiErrors))]
 async fn request_kpis(
     State(s): State<AppState>,
-    caller: Caller,
+    _caller: Authorized<roles::Office>,
     Query(w): Query<RequestKpiWindow>,
 ) -> AppResult<Json<RequestKpis>> {
-    caller.require(&[Role::Admin, Role::Planner, Role::Warehouse])?;
     Ok(Json(kpis::compute(&s.db, w, s.clock.now()).await?))
 }
 
