@@ -1,8 +1,8 @@
 //! The HTTP edge: configuration, the server, routers per area under
 //! `/api/v1` ([`routes`]), authentication, idempotent calls, problem+json
 //! errors, the OpenAPI document generated from the handlers, and the
-//! middleware every request passes: a trace span, request metrics
-//! ([`metrics`]), the timeout and the body limit.
+//! middleware every request passes: a request id ([`request_id`]), a trace
+//! span, request metrics ([`metrics`]), the timeout and the body limit.
 pub mod auth;
 pub mod config;
 pub mod docs;
@@ -10,6 +10,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod metrics;
 pub mod problem;
+pub mod request_id;
 pub mod routes;
 pub mod server;
 
@@ -21,6 +22,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::StatusCode;
 use routes::*;
 use sea_orm::DatabaseConnection;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -72,9 +74,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The complete application: routes, docs, `/metrics`, error fallbacks
 /// and middleware.
 ///
-/// The layers, outermost first: the trace span; then the request is
-/// counted, so timeouts (408) are counted too; then the timeout and the
-/// body limit.
+/// The layers, outermost first: an unusable `x-request-id` is dropped, a
+/// missing one generated, and the id copied to the response; the trace
+/// span carries it (so every log line of the request does); then the
+/// request is counted, so timeouts (408) are counted too; then the timeout
+/// and the body limit.
 pub fn app(state: AppState, request_timeout: Duration, max_body_bytes: usize) -> Router {
     let (router, api) = api_router().split_for_parts();
     let spec = api.clone();
@@ -106,8 +110,12 @@ pub fn app(state: AppState, request_timeout: Duration, max_body_bytes: usize) ->
                         .get::<MatchedPath>()
                         .map(MatchedPath::as_str)
                         .unwrap_or(metrics::UNMATCHED);
-                    tracing::info_span!("request", method = %req.method(), path, uri = %req.uri())
+                    let request_id = request_id::of(req);
+                    tracing::info_span!("request", request_id = %request_id, method = %req.method(), path, uri = %req.uri())
                 })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::map_request(request_id::drop_insane))
 }
