@@ -10,6 +10,7 @@ mod forecast_runs;
 mod kpis;
 mod ledger_model;
 mod network;
+mod operability;
 mod parts;
 mod planning_jobs;
 mod policy;
