@@ -1,20 +1,18 @@
 use clap::Parser;
-use tracing_subscriber::EnvFilter;
+use spares::cli::logging;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("spares=info,tower_http=info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    // Parse first: the log format is a flag, and a usage error needs no
+    // logging (clap prints it and exits).
     let cli = spares::cli::Cli::parse();
+    let format = cli.log_format;
+    logging::init(format);
     match spares::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) if e.is_broken_pipe() => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            logging::fatal(format, &e.to_string());
             std::process::ExitCode::FAILURE
         }
     }

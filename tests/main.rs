@@ -11,6 +11,7 @@ mod hardening;
 mod kpis;
 mod ledger_model;
 mod network;
+mod operability;
 mod parts;
 mod planning_jobs;
 mod policy;

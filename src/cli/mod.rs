@@ -1,5 +1,6 @@
 //! The `spares` command line: the server, migrations, token bootstrap.
 pub mod forecast;
+pub mod logging;
 pub mod plan;
 pub mod policy;
 
@@ -21,6 +22,17 @@ use crate::store::db;
     about = "Spare-part inventory, logistics and stock planning"
 )]
 pub struct Cli {
+    /// How log lines on stderr look: `text` for people, `json` (one object
+    /// per line) for log shippers. Global, so it may follow any command:
+    /// `spares serve --log-format json`.
+    #[arg(
+        long,
+        env = "SPARES_LOG_FORMAT",
+        value_enum,
+        default_value_t = logging::LogFormat::Text,
+        global = true
+    )]
+    pub log_format: logging::LogFormat,
     #[command(subcommand)]
     pub command: Command,
 }

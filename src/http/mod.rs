@@ -1,7 +1,8 @@
 //! The HTTP edge: configuration, the server, routers per area under
 //! `/api/v1` ([`routes`]), authentication, idempotent calls, problem+json
 //! errors, the OpenAPI document generated from the handlers, and the
-//! middleware every request passes.
+//! middleware every request passes: a request id ([`request_id`]), a trace
+//! span, request metrics ([`metrics`]), the timeout and the body limit.
 pub mod auth;
 pub mod config;
 pub mod docs;
@@ -9,10 +10,13 @@ pub mod extract;
 pub mod idempotency;
 pub mod json;
 pub mod listener;
+pub mod metrics;
 pub mod problem;
+pub mod request_id;
 pub mod routes;
 pub mod server;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -20,6 +24,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::StatusCode;
 use routes::*;
 use sea_orm::DatabaseConnection;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -36,6 +41,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// Where handlers read `now` from (see [`crate::core::clock`]).
     pub clock: Clock,
+    /// This application's request counters, which `/metrics` serves.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// All routes with their OpenAPI descriptions, before state and middleware.
@@ -66,15 +73,24 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api_router().into_openapi()
 }
 
-/// The complete application: routes, docs, error fallbacks and middleware.
+/// The complete application: routes, docs, `/metrics`, error fallbacks
+/// and middleware.
+///
+/// The layers, outermost first: an unusable `x-request-id` is dropped, a
+/// missing one generated, and the id copied to the response; the trace
+/// span carries it (so every log line of the request does); then the
+/// request is counted, so timeouts (408) are counted too; then the timeout
+/// and the body limit.
 pub fn app(state: AppState, request_timeout: Duration, max_body_bytes: usize) -> Router {
     let (router, api) = api_router().split_for_parts();
     let spec = api.clone();
+    let counters = state.metrics.clone();
     router
         .route(
             "/api/v1/openapi.json",
             axum::routing::get(move || async move { axum::Json(spec) }),
         )
+        .route(metrics::PATH, axum::routing::get(metrics::scrape))
         .merge(Scalar::with_url("/docs", api))
         .fallback(|| async { AppError::RouteNotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
@@ -84,6 +100,10 @@ pub fn app(state: AppState, request_timeout: Duration, max_body_bytes: usize) ->
             StatusCode::REQUEST_TIMEOUT,
             request_timeout,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            counters,
+            metrics::record,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request| {
@@ -91,9 +111,13 @@ pub fn app(state: AppState, request_timeout: Duration, max_body_bytes: usize) ->
                         .extensions()
                         .get::<MatchedPath>()
                         .map(MatchedPath::as_str)
-                        .unwrap_or("unmatched");
-                    tracing::info_span!("request", method = %req.method(), path, uri = %req.uri())
+                        .unwrap_or(metrics::UNMATCHED);
+                    let request_id = request_id::of(req);
+                    tracing::info_span!("request", request_id = %request_id, method = %req.method(), path, uri = %req.uri())
                 })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::map_request(request_id::drop_insane))
 }

@@ -5,6 +5,7 @@
 //! port before serving.
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -17,6 +18,7 @@ use tokio::task::JoinHandle;
 const JOB_POLL: Duration = Duration::from_millis(250);
 
 use crate::flows::planning_jobs::worker::{self, WorkerConfig};
+use crate::http::metrics::Metrics;
 use crate::http::{self, AppState};
 
 use crate::core::clock::Clock;
@@ -38,6 +40,8 @@ pub enum StartError {
     },
     #[error("cannot seed the demo data: {0}")]
     Demo(String),
+    #[error("cannot set up the metrics: {0}")]
+    Metrics(prometheus::Error),
     #[error("server failed: {0}")]
     Serve(std::io::Error),
 }
@@ -64,6 +68,7 @@ impl Application {
         args: &ServeArgs,
         clock: Clock,
     ) -> Result<Application, StartError> {
+        let metrics = Arc::new(Metrics::new().map_err(StartError::Metrics)?);
         let db = db::connect(&args.database.database_url, args.db_pool_size)
             .await
             .map_err(StartError::Database)?;
@@ -100,6 +105,7 @@ impl Application {
         let state = AppState {
             db: db.clone(),
             clock,
+            metrics,
         };
         let router = http::app(state, args.request_timeout(), args.max_body_bytes);
         Ok(Application {

@@ -3,10 +3,12 @@
 //! caller's transaction) and the guarded updates of [`balances`];
 //! [`verify`] proves the balances from the ledger at any time. The store
 //! knows tables, not flows: it never names a replacement request, a
-//! transfer or a backorder.
+//! transfer or a backorder. [`gauges`] reads the pool and row counts that
+//! `/metrics` reports.
 pub mod balances;
 pub mod db;
 pub mod error;
+pub mod gauges;
 pub mod ledger;
 pub mod location;
 pub mod lookups;
