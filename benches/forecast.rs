@@ -1,5 +1,5 @@
 //! Forecast throughput: the nine method configurations of
-//! `shared/oracles/forecast-carparts-0-999.jsonl` over all 2,674 carparts series.
+//! `tests/data/oracles/forecast-carparts-0-999.jsonl` over all 2,674 carparts series.
 //!
 //! The CSV is parsed once, outside the timed loop. Two ways of calling the engine are
 //! measured: one `forecast_many` batch per method (what the CLI and service do) and one
@@ -18,7 +18,7 @@ use criterion::{Criterion, Throughput, criterion_group};
 use spares::core::forecast::Method;
 use spares::core::forecast::series::read_wide_csv;
 
-const CARPARTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/carparts.csv");
+const CARPARTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/carparts.csv");
 const PEER_SCRIPT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/benches/statsforecast_bench.py"
@@ -46,7 +46,7 @@ fn configurations() -> [Method; 9] {
 }
 
 fn carparts() -> Vec<Vec<f64>> {
-    let file = std::fs::File::open(CARPARTS).expect("shared/data/carparts.csv is readable");
+    let file = std::fs::File::open(CARPARTS).expect("tests/data/carparts.csv is readable");
     read_wide_csv(file)
         .expect("carparts.csv parses")
         .into_iter()

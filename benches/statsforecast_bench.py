@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """statsforecast side of the forecast benchmark (see README-forecast.md).
 
-Runs the nine method configurations of shared/oracles/forecast-carparts-0-999.jsonl over
+Runs the nine method configurations of tests/data/oracles/forecast-carparts-0-999.jsonl over
 every carparts series with statsforecast 2.1.1, calling each model's
 `forecast(y, h=1)` directly on float64 numpy arrays. The CSV is parsed and the arrays are
 built before timing; one untimed warm-up pass triggers any JIT compilation and caching;
@@ -35,7 +35,7 @@ from statsforecast.models import (
     SimpleExponentialSmoothingOptimized,
 )
 
-DATA = Path(__file__).resolve().parent.parent / ".." / "shared" / "data" / "carparts.csv"
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "carparts.csv"
 
 # (name, params, model): the oracle file's nine configurations.
 CONFIGURATIONS = [

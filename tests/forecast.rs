@@ -27,10 +27,10 @@ use spares::core::forecast::series::{Series, SeriesError, read_wide_csv};
 use spares::core::forecast::ses::ses_forecast;
 use spares::core::forecast::{METHOD_NAMES, Method, MethodParams};
 
-const CARPARTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/carparts.csv");
+const CARPARTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/carparts.csv");
 const ORACLE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/oracles/forecast-carparts-0-999.jsonl"
+    "/tests/data/oracles/forecast-carparts-0-999.jsonl"
 );
 
 /// The oracle's tolerance: 1e-9 relative, or 1e-12 absolute near zero.
@@ -47,7 +47,7 @@ fn assert_close(actual: f64, expected: f64, what: &str) {
 }
 
 fn carparts() -> Vec<Series> {
-    let file = std::fs::File::open(CARPARTS).expect("shared/data/carparts.csv is readable");
+    let file = std::fs::File::open(CARPARTS).expect("tests/data/carparts.csv is readable");
     read_wide_csv(file).expect("carparts.csv parses")
 }
 

@@ -1,5 +1,5 @@
 //! The analytic stock-policy library and the `spares policy` calculators,
-//! checked against ../shared/oracles/policy-*.jsonl (stockpyl and scipy) and
+//! checked against tests/data/oracles/policy-*.jsonl (stockpyl and scipy) and
 //! against values computed independently (statrs, mpmath at 50 digits).
 use std::process::{Command, Output};
 
@@ -17,15 +17,15 @@ use spares::core::policy::{PolicyError, fill_rate, smallest_base_stock};
 
 const EBO_ORACLE: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/oracles/policy-ebo.jsonl"
+    "/tests/data/oracles/policy-ebo.jsonl"
 ));
 const BASE_STOCK_ORACLE: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/oracles/policy-base-stock.jsonl"
+    "/tests/data/oracles/policy-base-stock.jsonl"
 ));
 const METRIC_ORACLE: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/oracles/policy-metric.jsonl"
+    "/tests/data/oracles/policy-metric.jsonl"
 ));
 
 fn rows(text: &str) -> Vec<Value> {

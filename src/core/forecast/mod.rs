@@ -19,7 +19,7 @@
 //! Every method reproduces statsforecast 2.1.1 (`forecast(y, h=1)` of
 //! `SimpleExponentialSmoothing`, `SimpleExponentialSmoothingOptimized`,
 //! `CrostonClassic`, `CrostonSBA`, `CrostonOptimized`, `TSB`, `ADIDA`, `IMAPA`): on every
-//! row of `shared/oracles/forecast-carparts-0-999.jsonl` (and on all 2,674 carparts
+//! row of `tests/data/oracles/forecast-carparts-0-999.jsonl` (and on all 2,674 carparts
 //! series against a live statsforecast run) the forecasts are bit-identical, well inside
 //! the required 1e-9 relative.
 //! The h-step forecast of every method is flat: the one-step value repeated, as in
