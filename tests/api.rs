@@ -58,7 +58,21 @@ async fn probes_docs_and_fallbacks(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(docs.status(), 200);
-    assert!(docs.text().await.unwrap().contains("openapi"));
+    let page = docs.text().await.unwrap();
+    assert!(page.contains("/api/v1/openapi.json"), "{page}");
+    // Everything the page loads comes from the service itself.
+    assert!(!page.contains("http://") && !page.contains("https://"), "{page}");
+    for asset in ["/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css"] {
+        assert!(page.contains(asset), "{page}");
+        let got = app
+            .client
+            .get(format!("{}{asset}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.status(), 200, "{asset}");
+        assert!(got.bytes().await.unwrap().len() > 100_000, "{asset}");
+    }
 
     app.get(Admin, "/api/v1/nothing-here")
         .await

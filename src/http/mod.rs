@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod config;
 pub mod docs;
+pub mod docs_ui;
 pub mod extract;
 pub mod idempotency;
 pub mod json;
@@ -30,7 +31,6 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_scalar::{Scalar, Servable};
 
 use crate::core::clock::Clock;
 use crate::store::error::AppError;
@@ -82,8 +82,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// request is counted, so timeouts (408) are counted too; then the timeout
 /// and the body limit.
 pub fn app(state: AppState, request_timeout: Duration, max_body_bytes: usize) -> Router {
-    let (router, api) = api_router().split_for_parts();
-    let spec = api.clone();
+    let (router, spec) = api_router().split_for_parts();
     let counters = state.metrics.clone();
     router
         .route(
@@ -91,7 +90,7 @@ pub fn app(state: AppState, request_timeout: Duration, max_body_bytes: usize) ->
             axum::routing::get(move || async move { axum::Json(spec) }),
         )
         .route(metrics::PATH, axum::routing::get(metrics::scrape))
-        .merge(Scalar::with_url("/docs", api))
+        .merge(docs_ui::router())
         .fallback(|| async { AppError::RouteNotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .with_state(state)
