@@ -206,9 +206,10 @@ impl TestApp {
         let db = app.db().clone();
         let mut tokens = HashMap::new();
         for &role in Role::ALL {
-            let t = spares::flows::users::create_token(&db, &format!("test-{role}"), role)
-                .await
-                .expect("create token");
+            let t =
+                spares::flows::users::create_token(&db, &format!("test-{role}"), role, clock.now())
+                    .await
+                    .expect("create token");
             tokens.insert(role, t.token);
         }
         let server = tokio::spawn(async move {
