@@ -9,6 +9,7 @@ mod forecast;
 mod forecast_runs;
 mod kpis;
 mod ledger_model;
+mod master_data;
 mod network;
 mod parts;
 mod planning_jobs;
