@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use entities::vocabulary::Role;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
+use spares::core::clock::Clock;
 use spares::http::config::ServeArgs;
 use spares::http::server::Application;
 
@@ -300,14 +301,24 @@ fn id(v: &Value) -> i64 {
 
 /// Master data and opening stock, through the API like a real client.
 async fn seed(run: &Running, client: &reqwest::Client) -> Shared {
-    let admin = spares::flows::users::create_token(&run.db, "bench-admin", Role::Admin)
-        .await
-        .expect("admin token")
-        .token;
-    let clerk = spares::flows::users::create_token(&run.db, "bench-warehouse", Role::Warehouse)
-        .await
-        .expect("warehouse token")
-        .token;
+    let admin = spares::flows::users::create_token(
+        &run.db,
+        "bench-admin",
+        Role::Admin,
+        Clock::system().now(),
+    )
+    .await
+    .expect("admin token")
+    .token;
+    let clerk = spares::flows::users::create_token(
+        &run.db,
+        "bench-warehouse",
+        Role::Warehouse,
+        Clock::system().now(),
+    )
+    .await
+    .expect("warehouse token")
+    .token;
     let base = run.base.as_str();
     let depot = id(&post(
         client,

@@ -10,6 +10,7 @@ mod forecast_runs;
 mod hardening;
 mod kpis;
 mod ledger_model;
+mod master_data;
 mod network;
 mod operability;
 mod parts;

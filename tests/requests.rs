@@ -209,7 +209,7 @@ fn dispatch_body() -> Value {
 }
 
 async fn new_engineer(app: &TestApp, name: &str) -> String {
-    spares::flows::users::create_token(&app.db, name, Role::Engineer)
+    spares::flows::users::create_token(&app.db, name, Role::Engineer, app.now())
         .await
         .expect("token")
         .token

@@ -9,6 +9,7 @@ use std::io::Write;
 use clap::{Parser, Subcommand};
 use entities::vocabulary::Role;
 
+use crate::core::clock::Clock;
 use crate::flows::users;
 use crate::http::config::{DatabaseArgs, ServeArgs};
 use crate::http::server::Application;
@@ -156,7 +157,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             db::migrate(&conn).await?;
             match action {
                 TokenAction::Create { role, name } => {
-                    let token = users::create_token(&conn, &name, role).await?;
+                    let token =
+                        users::create_token(&conn, &name, role, Clock::system().now()).await?;
                     writeln!(out, "{}", token.token)?;
                 }
                 TokenAction::List => {
@@ -184,7 +186,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     }
                 }
                 TokenAction::Revoke { id } => {
-                    let t = users::revoke_token(&conn, id).await?;
+                    let t = users::revoke_token(&conn, id, Clock::system().now()).await?;
                     eprintln!("token {} ({}) of {} revoked", t.id, t.prefix, t.user_name);
                 }
             }

@@ -4,9 +4,10 @@
 //! service, the CLI, the simulator and the benchmarks share every rule and
 //! each is unit-tested on its own.
 //!
-//! - [`money`], [`validate`], [`input`] — amounts, field checks that collect
-//!   every error, and request deserializers that accept exactly what the
-//!   API documents.
+//! - [`money`], [`validate`], [`input`], [`fields`] — amounts, field checks
+//!   that collect every error, request deserializers that accept exactly
+//!   what the API documents, and the text fields (codes, names, free text,
+//!   currencies) that carry their rule and schema.
 //! - [`clock`] — the time services are given: the system's, or one a test
 //!   or the demo generator moves.
 //! - [`calendar`] — business hours, time zones and holidays, in which SLA
@@ -24,6 +25,7 @@
 //!   policy library, with their analytic service measures.
 pub mod calendar;
 pub mod clock;
+pub mod fields;
 pub mod forecast;
 pub mod input;
 pub mod money;

@@ -4,7 +4,7 @@
 //! stored, so a leaked database does not leak usable tokens. Each request
 //! looks the hash up, which keeps `spares serve` instances stateless: a
 //! revocation on one instance is seen by all at the next request.
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entities::vocabulary::Role;
 use entities::{api_token, user};
 use sea_orm::{
@@ -99,6 +99,7 @@ pub async fn create_token(
     db: &impl ConnectionTrait,
     name: &str,
     role: Role,
+    now: DateTime<Utc>,
 ) -> AppResult<NewToken> {
     let mut v = crate::core::Validator::new();
     v.text("name", name, 100).check(
@@ -107,7 +108,6 @@ pub async fn create_token(
         "must not start or end with white space",
     );
     v.finish()?;
-    let now = Utc::now();
     let existing = user::Entity::find()
         .filter(user::Column::Name.eq(name))
         .one(db)
@@ -176,8 +176,12 @@ pub async fn list_tokens(db: &impl ConnectionTrait) -> AppResult<Vec<TokenInfo>>
         .collect()
 }
 
-/// Revokes a token; revoking twice is harmless and keeps the first time.
-pub async fn revoke_token(db: &impl ConnectionTrait, id: i64) -> AppResult<TokenInfo> {
+/// Revokes a token at `now`; revoking twice is harmless and keeps the first time.
+pub async fn revoke_token(
+    db: &impl ConnectionTrait,
+    id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<TokenInfo> {
     let row = api_token::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -188,7 +192,7 @@ pub async fn revoke_token(db: &impl ConnectionTrait, id: i64) -> AppResult<Token
         .ok_or(AppError::NotFound("user"))?;
     let row = if row.revoked_at.is_none() {
         let mut active: api_token::ActiveModel = row.into();
-        active.revoked_at = Set(Some(Utc::now()));
+        active.revoked_at = Set(Some(now));
         active.update(db).await?
     } else {
         row

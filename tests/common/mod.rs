@@ -210,9 +210,10 @@ impl TestApp {
         let db = app.db().clone();
         let mut tokens = HashMap::new();
         for &role in Role::ALL {
-            let t = spares::flows::users::create_token(&db, &format!("test-{role}"), role)
-                .await
-                .expect("create token");
+            let t =
+                spares::flows::users::create_token(&db, &format!("test-{role}"), role, clock.now())
+                    .await
+                    .expect("create token");
             tokens.insert(role, t.token);
         }
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -7,7 +7,7 @@
 //! counting live in [`crate::core::calendar`].
 use std::collections::HashSet;
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entities::holiday::{self, Column as H};
 use entities::site;
 use sea_orm::{
@@ -18,8 +18,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::core::Validator;
 use crate::core::calendar::BusinessCalendar;
+use crate::core::fields::Name;
 use crate::core::validate::MAX_NAME;
-use crate::store::error::{AppError, AppResult};
+use crate::store::error::{AppError, AppResult, unique_as};
 use crate::store::paging::{Page, PageParams};
 
 /// The calendar SLA deadlines of `site` are counted in.
@@ -58,8 +59,7 @@ pub struct HolidayRequest {
     #[serde(default)]
     #[schema(max_length = 200)]
     pub region: String,
-    #[schema(max_length = 200, example = "Christmas Day")]
-    pub name: String,
+    pub name: Name,
 }
 
 /// A holiday of the business calendar.
@@ -84,10 +84,15 @@ fn from_row(h: holiday::Model) -> Holiday {
     }
 }
 
-/// Adds a holiday; the same date twice for one region is 409.
-pub async fn create(db: &impl ConnectionTrait, req: HolidayRequest) -> AppResult<Holiday> {
+/// Adds a holiday; the same date twice for one region is 409
+/// `already_exists` on `day`, also when two requests race for it.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    req: HolidayRequest,
+    now: DateTime<Utc>,
+) -> AppResult<Holiday> {
     let mut v = Validator::new();
-    v.text("name", &req.name, MAX_NAME)
+    v.rule("name", &req.name)
         .optional_text("region", &req.region, MAX_NAME);
     v.finish()?;
     let day = req.day.format("%Y-%m-%d").to_string();
@@ -106,12 +111,13 @@ pub async fn create(db: &impl ConnectionTrait, req: HolidayRequest) -> AppResult
     let row = holiday::ActiveModel {
         day: Set(day),
         region: Set(region),
-        name: Set(req.name.trim().to_owned()),
-        created_at: Set(Utc::now()),
+        name: Set(req.name.as_str().trim().to_owned()),
+        created_at: Set(now),
         ..Default::default()
     }
     .insert(db)
-    .await?;
+    .await
+    .map_err(|e| unique_as(e, "holiday", "day"))?;
     Ok(from_row(row))
 }
 

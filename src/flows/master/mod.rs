@@ -4,10 +4,17 @@
 //!
 //! Nothing here is ever hard-deleted: stock, documents and history refer to
 //! these rows, so they are deactivated instead and stay readable.
+//!
+//! Parts, warehouses, lanes, SLA classes, sites and vendors share one path
+//! ([`resource`]): each module keeps only its fields, rules, filters and
+//! special checks and endpoints.
 pub mod holidays;
 pub mod lanes;
 pub mod parts;
+pub mod resource;
 pub mod sites;
 pub mod sla_classes;
 pub mod vendors;
 pub mod warehouses;
+
+pub use resource::{MasterResource, create, get, list, set_active, update};

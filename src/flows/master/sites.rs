@@ -5,23 +5,26 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entities::{installed_base, part, site};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
-use super::{parts, sla_classes, warehouses};
+use super::parts::Part;
+use super::resource::{Column, Listing, MasterResource, apply_patch, find, require_active};
+use super::sla_classes::SlaClass;
+use super::warehouses::Warehouse;
 use crate::core::Validator;
+use crate::core::fields::{Code, Name};
 use crate::core::input::double_option;
-use crate::core::validate::MAX_NAME;
-use crate::store::error::{AppError, AppResult, unique_as};
-use crate::store::paging::{Page, PageParams, text_search};
+use crate::store::error::{AppError, AppResult};
+use crate::store::paging::{Page, PageParams};
 
 /// The longest transit from the serving warehouse: one year.
 pub const MAX_TRANSIT_HOURS: f64 = 8760.0;
@@ -54,29 +57,10 @@ impl ToSchema for TimeZoneName {
 #[serde(deny_unknown_fields)]
 pub struct SiteFields {
     /// Unique site code.
-    #[schema(pattern = r"^[A-Za-z0-9\-_./]{1,64}$", example = "BER-017")]
-    pub code: String,
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
-        example = "Berlin Mitte core site"
-    )]
-    pub name: String,
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
-        example = "Nordtel"
-    )]
-    pub customer: String,
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
-        example = "EMEA"
-    )]
-    pub region: String,
+    pub code: Code,
+    pub name: Name,
+    pub customer: Name,
+    pub region: Name,
     #[schema(value_type = TimeZoneName)]
     pub time_zone: String,
     /// The warehouse that serves the site; must exist and be active.
@@ -96,26 +80,10 @@ pub struct SiteFields {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SitePatch {
-    #[schema(pattern = r"^[A-Za-z0-9\-_./]{1,64}$")]
-    pub code: Option<String>,
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
-    pub name: Option<String>,
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
-    pub customer: Option<String>,
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
-    pub region: Option<String>,
+    pub code: Option<Code>,
+    pub name: Option<Name>,
+    pub customer: Option<Name>,
+    pub region: Option<Name>,
     #[schema(value_type = Option<TimeZoneName>)]
     pub time_zone: Option<String>,
     #[schema(minimum = 1)]
@@ -145,187 +113,6 @@ pub struct Site {
     pub updated_at: chrono::DateTime<Utc>,
 }
 
-impl Site {
-    pub fn from_row(row: site::Model) -> Site {
-        Site {
-            id: row.id,
-            code: row.code,
-            name: row.name,
-            customer: row.customer,
-            region: row.region,
-            time_zone: row.time_zone,
-            serving_warehouse_id: row.serving_warehouse_id,
-            transit_hours: row.transit_hours,
-            sla_class_id: row.sla_class_id,
-            active: row.active,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        }
-    }
-
-    fn fields(&self) -> SiteFields {
-        SiteFields {
-            code: self.code.clone(),
-            name: self.name.clone(),
-            customer: self.customer.clone(),
-            region: self.region.clone(),
-            time_zone: self.time_zone.clone(),
-            serving_warehouse_id: self.serving_warehouse_id,
-            transit_hours: self.transit_hours,
-            sla_class_id: self.sla_class_id,
-        }
-    }
-}
-
-impl SitePatch {
-    fn apply(self, f: &mut SiteFields) {
-        if let Some(v) = self.code {
-            f.code = v;
-        }
-        if let Some(v) = self.name {
-            f.name = v;
-        }
-        if let Some(v) = self.customer {
-            f.customer = v;
-        }
-        if let Some(v) = self.region {
-            f.region = v;
-        }
-        if let Some(v) = self.time_zone {
-            f.time_zone = v;
-        }
-        if let Some(v) = self.serving_warehouse_id {
-            f.serving_warehouse_id = v;
-        }
-        if let Some(v) = self.transit_hours {
-            f.transit_hours = v;
-        }
-        if let Some(v) = self.sla_class_id {
-            f.sla_class_id = v;
-        }
-    }
-}
-
-impl SiteFields {
-    fn validate(&self) -> AppResult<()> {
-        let mut v = Validator::new();
-        v.code("code", &self.code)
-            .text("name", &self.name, MAX_NAME)
-            .text("customer", &self.customer, MAX_NAME)
-            .text("region", &self.region, MAX_NAME)
-            .check(
-                self.time_zone.parse::<chrono_tz::Tz>().is_ok(),
-                "time_zone",
-                "must be an IANA time zone name such as Europe/Berlin",
-            )
-            .range_f64("transit_hours", self.transit_hours, 0.0, MAX_TRANSIT_HOURS);
-        Ok(v.finish()?)
-    }
-
-    /// Checks the references that changed from `before` (all of them on
-    /// create): a site keeps working after its warehouse or SLA class is
-    /// deactivated, but cannot be newly pointed at one.
-    async fn check_references(
-        &self,
-        db: &impl ConnectionTrait,
-        before: Option<&SiteFields>,
-    ) -> AppResult<()> {
-        if before.is_none_or(|b| b.serving_warehouse_id != self.serving_warehouse_id) {
-            warehouses::require_active(db, "serving_warehouse_id", self.serving_warehouse_id)
-                .await?;
-        }
-        if let Some(class) = self.sla_class_id
-            && before.is_none_or(|b| b.sla_class_id != self.sla_class_id)
-        {
-            sla_classes::require_active(db, "sla_class_id", class).await?;
-        }
-        Ok(())
-    }
-
-    fn write_to(&self, row: &mut site::ActiveModel) {
-        row.code = Set(self.code.clone());
-        row.name = Set(self.name.clone());
-        row.customer = Set(self.customer.clone());
-        row.region = Set(self.region.clone());
-        row.time_zone = Set(self.time_zone.clone());
-        row.serving_warehouse_id = Set(self.serving_warehouse_id);
-        row.transit_hours = Set(self.transit_hours);
-        row.sla_class_id = Set(self.sla_class_id);
-        row.updated_at = Set(Utc::now());
-    }
-}
-
-async fn ensure_unique_code(
-    db: &impl ConnectionTrait,
-    code: &str,
-    except: Option<i64>,
-) -> AppResult<()> {
-    let mut q = site::Entity::find().filter(site::Column::Code.eq(code));
-    if let Some(id) = except {
-        q = q.filter(site::Column::Id.ne(id));
-    }
-    if q.one(db).await?.is_some() {
-        return Err(AppError::AlreadyExists {
-            resource: "site",
-            field: "code",
-        });
-    }
-    Ok(())
-}
-
-pub async fn create(db: &impl ConnectionTrait, fields: SiteFields) -> AppResult<Site> {
-    fields.validate()?;
-    fields.check_references(db, None).await?;
-    ensure_unique_code(db, &fields.code, None).await?;
-    let mut row = site::ActiveModel {
-        active: Set(true),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    };
-    fields.write_to(&mut row);
-    let row = row
-        .insert(db)
-        .await
-        .map_err(|e| unique_as(e, "site", "code"))?;
-    Ok(Site::from_row(row))
-}
-
-pub async fn find(db: &impl ConnectionTrait, id: i64) -> AppResult<site::Model> {
-    site::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound("site"))
-}
-
-pub async fn get(db: &impl ConnectionTrait, id: i64) -> AppResult<Site> {
-    Ok(Site::from_row(find(db, id).await?))
-}
-
-pub async fn update(db: &impl ConnectionTrait, id: i64, patch: SitePatch) -> AppResult<Site> {
-    let row = find(db, id).await?;
-    let before = Site::from_row(row.clone()).fields();
-    let mut fields = before.clone();
-    patch.apply(&mut fields);
-    fields.validate()?;
-    fields.check_references(db, Some(&before)).await?;
-    ensure_unique_code(db, &fields.code, Some(id)).await?;
-    let mut model: site::ActiveModel = row.into();
-    fields.write_to(&mut model);
-    let row = model
-        .update(db)
-        .await
-        .map_err(|e| unique_as(e, "site", "code"))?;
-    Ok(Site::from_row(row))
-}
-
-pub async fn set_active(db: &impl ConnectionTrait, id: i64, active: bool) -> AppResult<Site> {
-    let row = find(db, id).await?;
-    let mut model: site::ActiveModel = row.into();
-    model.active = Set(active);
-    model.updated_at = Set(Utc::now());
-    Ok(Site::from_row(model.update(db).await?))
-}
-
 /// Filters of `GET /api/v1/sites`.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -347,46 +134,118 @@ pub struct SiteFilter {
     pub limit: Option<i64>,
 }
 
-pub async fn list(db: &impl ConnectionTrait, filter: SiteFilter) -> AppResult<Page<Site>> {
-    let page = PageParams {
-        after: filter.after,
-        limit: filter.limit,
-    };
-    let mut v = Validator::new();
-    page.validate(&mut v);
-    if let Some(q) = &filter.q {
-        v.optional_text("q", q, MAX_NAME);
+impl MasterResource for Site {
+    type Entity = site::Entity;
+    type Fields = SiteFields;
+    type Patch = SitePatch;
+    type Checked = ();
+    type Filter = SiteFilter;
+
+    const RESOURCE: &'static str = "site";
+    const KEY_FIELD: &'static str = "code";
+    const SEARCH: &'static [Column<Self>] = &[
+        site::Column::Code,
+        site::Column::Name,
+        site::Column::Customer,
+    ];
+
+    fn key(fields: &SiteFields) -> Condition {
+        Condition::all().add(site::Column::Code.eq(fields.code.as_str()))
     }
-    v.finish()?;
-    let mut select = site::Entity::find();
-    if let Some(q) = filter.q.as_deref().filter(|q| !q.is_empty()) {
-        select = select.filter(text_search(
-            &[
-                site::Column::Code,
-                site::Column::Name,
-                site::Column::Customer,
-            ],
-            q,
-        ));
+
+    fn view(row: site::Model) -> AppResult<Site> {
+        Ok(Site {
+            id: row.id,
+            code: row.code,
+            name: row.name,
+            customer: row.customer,
+            region: row.region,
+            time_zone: row.time_zone,
+            serving_warehouse_id: row.serving_warehouse_id,
+            transit_hours: row.transit_hours,
+            sla_class_id: row.sla_class_id,
+            active: row.active,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
     }
-    if let Some(region) = filter.region {
-        select = select.filter(site::Column::Region.eq(region));
+
+    fn fields(row: &site::Model) -> AppResult<SiteFields> {
+        Ok(SiteFields {
+            code: row.code.as_str().into(),
+            name: row.name.as_str().into(),
+            customer: row.customer.as_str().into(),
+            region: row.region.as_str().into(),
+            time_zone: row.time_zone.clone(),
+            serving_warehouse_id: row.serving_warehouse_id,
+            transit_hours: row.transit_hours,
+            sla_class_id: row.sla_class_id,
+        })
     }
-    if let Some(customer) = filter.customer {
-        select = select.filter(site::Column::Customer.eq(customer));
+
+    fn apply(patch: SitePatch, fields: &mut SiteFields) {
+        apply_patch!(patch, SitePatch {
+            code, name, customer, region, time_zone, serving_warehouse_id, transit_hours,
+            sla_class_id,
+        } => fields);
     }
-    if let Some(w) = filter.serving_warehouse_id {
-        select = select.filter(site::Column::ServingWarehouseId.eq(w));
+
+    fn validate(f: &SiteFields) -> AppResult<()> {
+        let mut v = Validator::new();
+        v.rule("code", &f.code)
+            .rule("name", &f.name)
+            .rule("customer", &f.customer)
+            .rule("region", &f.region)
+            .check(
+                f.time_zone.parse::<chrono_tz::Tz>().is_ok(),
+                "time_zone",
+                "must be an IANA time zone name such as Europe/Berlin",
+            )
+            .range_f64("transit_hours", f.transit_hours, 0.0, MAX_TRANSIT_HOURS);
+        Ok(v.finish()?)
     }
-    if let Some(c) = filter.sla_class_id {
-        select = select.filter(site::Column::SlaClassId.eq(c));
+
+    fn write(f: SiteFields, (): (), row: &mut site::ActiveModel) {
+        row.code = Set(f.code.into());
+        row.name = Set(f.name.into());
+        row.customer = Set(f.customer.into());
+        row.region = Set(f.region.into());
+        row.time_zone = Set(f.time_zone);
+        row.serving_warehouse_id = Set(f.serving_warehouse_id);
+        row.transit_hours = Set(f.transit_hours);
+        row.sla_class_id = Set(f.sla_class_id);
     }
-    if let Some(a) = filter.active {
-        select = select.filter(site::Column::Active.eq(a));
+
+    fn listing(f: SiteFilter) -> Listing {
+        Listing::page(f.after, f.limit)
+            .search(f.q)
+            .when(site::Column::Region, f.region)
+            .when(site::Column::Customer, f.customer)
+            .when(site::Column::ServingWarehouseId, f.serving_warehouse_id)
+            .when(site::Column::SlaClassId, f.sla_class_id)
+            .when(site::Column::Active, f.active)
     }
-    page.fetch(db, select, site::Column::Id, |m| m.id)
-        .await?
-        .try_map(|m| Ok(Site::from_row(m)))
+
+    /// Checks the references that changed (all of them on create): a site
+    /// keeps working after its warehouse or SLA class is deactivated, but
+    /// cannot be newly pointed at one.
+    async fn check<C: ConnectionTrait>(
+        db: &C,
+        current: Option<(i64, &SiteFields)>,
+        after: &SiteFields,
+    ) -> AppResult<()> {
+        let before = current.map(|(_, before)| before);
+        if before.is_none_or(|b| b.serving_warehouse_id != after.serving_warehouse_id) {
+            require_active::<Warehouse>(db, "serving_warehouse_id", after.serving_warehouse_id)
+                .await?;
+        }
+        if let Some(class) = after.sla_class_id
+            && before.is_none_or(|b| b.sla_class_id != after.sla_class_id)
+        {
+            require_active::<SlaClass>(db, "sla_class_id", class).await?;
+        }
+        Ok(())
+    }
 }
 
 // --- installed base ---------------------------------------------------------
@@ -450,7 +309,7 @@ pub async fn site_installed_base(
     params: InstalledBaseParams,
 ) -> AppResult<Page<SiteInstalledPart>> {
     let page = params.page()?;
-    find(db, site_id).await?;
+    find::<Site>(db, site_id).await?;
     let rows = page
         .fetch(
             db,
@@ -485,7 +344,7 @@ pub async fn part_installed_base(
     params: InstalledBaseParams,
 ) -> AppResult<Page<PartInstallation>> {
     let page = params.page()?;
-    parts::find(db, part_id).await?;
+    find::<Part>(db, part_id).await?;
     let rows = page
         .fetch(
             db,
@@ -521,17 +380,18 @@ pub async fn set_installed(
     site_id: i64,
     part_id: i64,
     body: InstalledQuantity,
+    now: DateTime<Utc>,
 ) -> AppResult<SiteInstalledPart> {
     let mut v = Validator::new();
     v.range_i64("quantity", body.quantity.into(), 0, MAX_INSTALLED.into());
     v.finish()?;
-    find(db, site_id).await?;
-    let part = parts::find(db, part_id).await?;
+    find::<Site>(db, site_id).await?;
+    let part = find::<Part>(db, part_id).await?;
     installed_base::Entity::insert(installed_base::ActiveModel {
         site_id: Set(site_id),
         part_id: Set(part_id),
         quantity: Set(body.quantity),
-        updated_at: Set(Utc::now()),
+        updated_at: Set(now),
         ..Default::default()
     })
     .on_conflict(

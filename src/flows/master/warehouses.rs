@@ -11,41 +11,25 @@ use std::collections::HashSet;
 use chrono::Utc;
 use entities::vocabulary::WarehouseKind;
 use entities::warehouse;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::resource::{Column, Listing, MasterResource, apply_patch, find_locked, require_active};
 use crate::core::Validator;
+use crate::core::fields::{Code, Name};
 use crate::core::input::double_option;
-use crate::core::validate::MAX_NAME;
-use crate::store::error::{AppError, AppResult, unique_as};
-use crate::store::paging::{Page, PageParams, text_search};
+use crate::store::error::{AppError, AppResult};
 
 /// The editable fields of a warehouse; the body of `POST /api/v1/warehouses`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WarehouseFields {
     /// Unique warehouse code.
-    #[schema(pattern = r"^[A-Za-z0-9\-_./]{1,64}$", example = "DEP-EU")]
-    pub code: String,
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
-        example = "Central depot Europe"
-    )]
-    pub name: String,
+    pub code: Code,
+    pub name: Name,
     pub kind: WarehouseKind,
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
-        example = "EMEA"
-    )]
-    pub region: String,
+    pub region: Name,
     /// The warehouse this one is replenished from (none for a central
     /// depot). It must exist, be active, and not make the tree a cycle.
     #[serde(default)]
@@ -58,21 +42,10 @@ pub struct WarehouseFields {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WarehousePatch {
-    #[schema(pattern = r"^[A-Za-z0-9\-_./]{1,64}$")]
-    pub code: Option<String>,
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
-    pub name: Option<String>,
+    pub code: Option<Code>,
+    pub name: Option<Name>,
     pub kind: Option<WarehouseKind>,
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
-    pub region: Option<String>,
+    pub region: Option<Name>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>, minimum = 1)]
     pub parent_id: Option<Option<i64>>,
@@ -91,217 +64,6 @@ pub struct Warehouse {
     pub active: bool,
     pub created_at: chrono::DateTime<Utc>,
     pub updated_at: chrono::DateTime<Utc>,
-}
-
-impl Warehouse {
-    pub fn from_row(row: warehouse::Model) -> AppResult<Warehouse> {
-        Ok(Warehouse {
-            id: row.id,
-            kind: row.kind,
-            code: row.code,
-            name: row.name,
-            region: row.region,
-            parent_id: row.parent_id,
-            active: row.active,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        })
-    }
-
-    fn fields(&self) -> WarehouseFields {
-        WarehouseFields {
-            code: self.code.clone(),
-            name: self.name.clone(),
-            kind: self.kind,
-            region: self.region.clone(),
-            parent_id: self.parent_id,
-        }
-    }
-}
-
-impl WarehousePatch {
-    fn apply(self, f: &mut WarehouseFields) {
-        if let Some(v) = self.code {
-            f.code = v;
-        }
-        if let Some(v) = self.name {
-            f.name = v;
-        }
-        if let Some(v) = self.kind {
-            f.kind = v;
-        }
-        if let Some(v) = self.region {
-            f.region = v;
-        }
-        if let Some(v) = self.parent_id {
-            f.parent_id = v;
-        }
-    }
-}
-
-impl WarehouseFields {
-    fn validate(&self) -> AppResult<()> {
-        let mut v = Validator::new();
-        v.code("code", &self.code)
-            .text("name", &self.name, MAX_NAME)
-            .text("region", &self.region, MAX_NAME);
-        Ok(v.finish()?)
-    }
-
-    fn write_to(&self, row: &mut warehouse::ActiveModel) {
-        row.code = Set(self.code.clone());
-        row.name = Set(self.name.clone());
-        row.kind = Set(self.kind);
-        row.region = Set(self.region.clone());
-        row.parent_id = Set(self.parent_id);
-        row.updated_at = Set(Utc::now());
-    }
-}
-
-async fn ensure_unique_code(
-    db: &impl ConnectionTrait,
-    code: &str,
-    except: Option<i64>,
-) -> AppResult<()> {
-    let mut q = warehouse::Entity::find().filter(warehouse::Column::Code.eq(code));
-    if let Some(id) = except {
-        q = q.filter(warehouse::Column::Id.ne(id));
-    }
-    if q.one(db).await?.is_some() {
-        return Err(already_exists());
-    }
-    Ok(())
-}
-
-fn already_exists() -> AppError {
-    AppError::AlreadyExists {
-        resource: "warehouse",
-        field: "code",
-    }
-}
-
-/// Reads a warehouse and, on PostgreSQL, locks it for the transaction.
-async fn find_locked(db: &impl ConnectionTrait, id: i64) -> AppResult<Option<warehouse::Model>> {
-    Ok(warehouse::Entity::find_by_id(id)
-        .lock_exclusive()
-        .one(db)
-        .await?)
-}
-
-/// A warehouse another record is about to refer to through `field`: it must
-/// exist and be active, else a 422 naming `field`.
-pub async fn require_active(
-    db: &impl ConnectionTrait,
-    field: &str,
-    id: i64,
-) -> AppResult<warehouse::Model> {
-    match find_locked(db, id).await? {
-        None => Err(AppError::field(field, format!("no warehouse with id {id}"))),
-        Some(w) if !w.active => Err(AppError::field(
-            field,
-            format!("warehouse {} is deactivated", w.code),
-        )),
-        Some(w) => Ok(w),
-    }
-}
-
-/// Checks that warehouse `me` (none while it is being created) may be
-/// replenished from `parent`.
-async fn check_parent(db: &impl ConnectionTrait, me: Option<i64>, parent: i64) -> AppResult<()> {
-    if me == Some(parent) {
-        return Err(AppError::field(
-            "parent_id",
-            "a warehouse cannot be its own parent",
-        ));
-    }
-    let parent_row = require_active(db, "parent_id", parent).await?;
-    // A new warehouse has no descendants, so only an update can close a loop.
-    let Some(me) = me else { return Ok(()) };
-    let mut seen = HashSet::from([parent_row.id]);
-    let mut next = parent_row.parent_id;
-    while let Some(id) = next {
-        if id == me {
-            return Err(AppError::field(
-                "parent_id",
-                format!(
-                    "would make a cycle: warehouse {} is replenished, directly or \
-                     through others, from this warehouse",
-                    parent_row.code
-                ),
-            ));
-        }
-        if !seen.insert(id) {
-            break; // an old cycle not through `me`; the schema cannot hold one, but never loop
-        }
-        next = find_locked(db, id).await?.and_then(|w| w.parent_id);
-    }
-    Ok(())
-}
-
-pub async fn create(db: &impl ConnectionTrait, fields: WarehouseFields) -> AppResult<Warehouse> {
-    fields.validate()?;
-    if let Some(parent) = fields.parent_id {
-        check_parent(db, None, parent).await?;
-    }
-    ensure_unique_code(db, &fields.code, None).await?;
-    let mut row = warehouse::ActiveModel {
-        active: Set(true),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    };
-    fields.write_to(&mut row);
-    let row = row
-        .insert(db)
-        .await
-        .map_err(|e| unique_as(e, "warehouse", "code"))?;
-    Warehouse::from_row(row)
-}
-
-pub async fn find(db: &impl ConnectionTrait, id: i64) -> AppResult<warehouse::Model> {
-    warehouse::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound("warehouse"))
-}
-
-pub async fn get(db: &impl ConnectionTrait, id: i64) -> AppResult<Warehouse> {
-    Warehouse::from_row(find(db, id).await?)
-}
-
-pub async fn update(
-    db: &impl ConnectionTrait,
-    id: i64,
-    patch: WarehousePatch,
-) -> AppResult<Warehouse> {
-    let row = find_locked(db, id)
-        .await?
-        .ok_or(AppError::NotFound("warehouse"))?;
-    let mut fields = Warehouse::from_row(row.clone())?.fields();
-    patch.apply(&mut fields);
-    fields.validate()?;
-    // An unchanged parent is not re-checked: renaming a warehouse whose
-    // parent was deactivated later must still work.
-    if fields.parent_id != row.parent_id
-        && let Some(parent) = fields.parent_id
-    {
-        check_parent(db, Some(id), parent).await?;
-    }
-    ensure_unique_code(db, &fields.code, Some(id)).await?;
-    let mut model: warehouse::ActiveModel = row.into();
-    fields.write_to(&mut model);
-    let row = model
-        .update(db)
-        .await
-        .map_err(|e| unique_as(e, "warehouse", "code"))?;
-    Warehouse::from_row(row)
-}
-
-pub async fn set_active(db: &impl ConnectionTrait, id: i64, active: bool) -> AppResult<Warehouse> {
-    let row = find(db, id).await?;
-    let mut model: warehouse::ActiveModel = row.into();
-    model.active = Set(active);
-    model.updated_at = Set(Utc::now());
-    Warehouse::from_row(model.update(db).await?)
 }
 
 /// Filters of `GET /api/v1/warehouses`.
@@ -324,40 +86,126 @@ pub struct WarehouseFilter {
     pub limit: Option<i64>,
 }
 
-pub async fn list(
-    db: &impl ConnectionTrait,
-    filter: WarehouseFilter,
-) -> AppResult<Page<Warehouse>> {
-    let page = PageParams {
-        after: filter.after,
-        limit: filter.limit,
-    };
-    let mut v = Validator::new();
-    page.validate(&mut v);
-    if let Some(q) = &filter.q {
-        v.optional_text("q", q, MAX_NAME);
+impl MasterResource for Warehouse {
+    type Entity = warehouse::Entity;
+    type Fields = WarehouseFields;
+    type Patch = WarehousePatch;
+    type Checked = ();
+    type Filter = WarehouseFilter;
+
+    const RESOURCE: &'static str = "warehouse";
+    const KEY_FIELD: &'static str = "code";
+    const SEARCH: &'static [Column<Self>] = &[warehouse::Column::Code, warehouse::Column::Name];
+
+    fn key(fields: &WarehouseFields) -> Condition {
+        Condition::all().add(warehouse::Column::Code.eq(fields.code.as_str()))
     }
-    v.finish()?;
-    let mut select = warehouse::Entity::find();
-    if let Some(q) = filter.q.as_deref().filter(|q| !q.is_empty()) {
-        select = select.filter(text_search(
-            &[warehouse::Column::Code, warehouse::Column::Name],
-            q,
+
+    fn view(row: warehouse::Model) -> AppResult<Warehouse> {
+        Ok(Warehouse {
+            id: row.id,
+            kind: row.kind,
+            code: row.code,
+            name: row.name,
+            region: row.region,
+            parent_id: row.parent_id,
+            active: row.active,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+
+    fn fields(row: &warehouse::Model) -> AppResult<WarehouseFields> {
+        Ok(WarehouseFields {
+            code: row.code.as_str().into(),
+            name: row.name.as_str().into(),
+            kind: row.kind,
+            region: row.region.as_str().into(),
+            parent_id: row.parent_id,
+        })
+    }
+
+    fn apply(patch: WarehousePatch, fields: &mut WarehouseFields) {
+        apply_patch!(patch, WarehousePatch { code, name, kind, region, parent_id } => fields);
+    }
+
+    fn validate(f: &WarehouseFields) -> AppResult<()> {
+        let mut v = Validator::new();
+        v.rule("code", &f.code)
+            .rule("name", &f.name)
+            .rule("region", &f.region);
+        Ok(v.finish()?)
+    }
+
+    fn write(f: WarehouseFields, (): (), row: &mut warehouse::ActiveModel) {
+        row.code = Set(f.code.into());
+        row.name = Set(f.name.into());
+        row.kind = Set(f.kind);
+        row.region = Set(f.region.into());
+        row.parent_id = Set(f.parent_id);
+    }
+
+    fn listing(f: WarehouseFilter) -> Listing {
+        Listing::page(f.after, f.limit)
+            .search(f.q)
+            .when(warehouse::Column::Kind, f.kind.map(|k| k.as_str()))
+            .when(warehouse::Column::Region, f.region)
+            .when(warehouse::Column::ParentId, f.parent_id)
+            .when(warehouse::Column::Active, f.active)
+    }
+
+    /// A new or changed parent must keep the tree a tree. An unchanged
+    /// parent is not re-checked: renaming a warehouse whose parent was
+    /// deactivated later must still work.
+    async fn check<C: ConnectionTrait>(
+        db: &C,
+        current: Option<(i64, &WarehouseFields)>,
+        after: &WarehouseFields,
+    ) -> AppResult<()> {
+        let me = current.map(|(id, _)| id);
+        let parent_before = current.and_then(|(_, before)| before.parent_id);
+        match after.parent_id {
+            Some(parent) if after.parent_id != parent_before => check_parent(db, me, parent).await,
+            _ => Ok(()),
+        }
+    }
+
+    fn describe(row: &warehouse::Model) -> String {
+        format!("warehouse {}", row.code)
+    }
+}
+
+/// Checks that warehouse `me` (none while it is being created) may be
+/// replenished from `parent`.
+async fn check_parent(db: &impl ConnectionTrait, me: Option<i64>, parent: i64) -> AppResult<()> {
+    if me == Some(parent) {
+        return Err(AppError::field(
+            "parent_id",
+            "a warehouse cannot be its own parent",
         ));
     }
-    if let Some(kind) = filter.kind {
-        select = select.filter(warehouse::Column::Kind.eq(kind.as_str()));
+    let parent_row = require_active::<Warehouse>(db, "parent_id", parent).await?;
+    // A new warehouse has no descendants, so only an update can close a loop.
+    let Some(me) = me else { return Ok(()) };
+    let mut seen = HashSet::from([parent_row.id]);
+    let mut next = parent_row.parent_id;
+    while let Some(id) = next {
+        if id == me {
+            return Err(AppError::field(
+                "parent_id",
+                format!(
+                    "would make a cycle: warehouse {} is replenished, directly or \
+                     through others, from this warehouse",
+                    parent_row.code
+                ),
+            ));
+        }
+        if !seen.insert(id) {
+            break; // an old cycle not through `me`; the schema cannot hold one, but never loop
+        }
+        next = find_locked::<Warehouse>(db, id)
+            .await?
+            .and_then(|w| w.parent_id);
     }
-    if let Some(region) = filter.region {
-        select = select.filter(warehouse::Column::Region.eq(region));
-    }
-    if let Some(parent) = filter.parent_id {
-        select = select.filter(warehouse::Column::ParentId.eq(parent));
-    }
-    if let Some(a) = filter.active {
-        select = select.filter(warehouse::Column::Active.eq(a));
-    }
-    page.fetch(db, select, warehouse::Column::Id, |m| m.id)
-        .await?
-        .try_map(Warehouse::from_row)
+    Ok(())
 }

@@ -130,9 +130,10 @@ async fn create_token(
     _caller: Authorized<roles::Administrators>,
     Json(body): Json<NewTokenRequest>,
 ) -> AppResult<(StatusCode, Json<NewToken>)> {
+    let now = s.clock.now();
     let token = db::write(&s.db, |tx| {
         let body = body.clone();
-        Box::pin(async move { users::create_token(tx, &body.name, body.role).await })
+        Box::pin(async move { users::create_token(tx, &body.name, body.role, now).await })
     })
     .await?;
     Ok((StatusCode::CREATED, Json(token)))
@@ -155,7 +156,8 @@ async fn revoke_token(
     _caller: Authorized<roles::Administrators>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<TokenInfo>> {
+    let now = s.clock.now();
     Ok(Json(
-        db::write(&s.db, |tx| Box::pin(users::revoke_token(tx, id))).await?,
+        db::write(&s.db, |tx| Box::pin(users::revoke_token(tx, id, now))).await?,
     ))
 }

@@ -2,6 +2,7 @@
 pub mod admin;
 pub mod forecasts;
 pub mod kpis;
+mod master;
 pub mod network;
 pub mod parts;
 pub mod planning;

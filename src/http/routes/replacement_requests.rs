@@ -285,9 +285,10 @@ async fn create_holiday(
     _caller: Authorized<roles::Planning>,
     Json(req): Json<HolidayRequest>,
 ) -> AppResult<(StatusCode, Json<Holiday>)> {
+    let now = s.clock.now();
     let h = crate::store::db::write(&s.db, |tx| {
         let req = req.clone();
-        Box::pin(async move { holidays::create(tx, req).await })
+        Box::pin(async move { holidays::create(tx, req, now).await })
     })
     .await?;
     Ok((StatusCode::CREATED, Json(h)))

@@ -2,16 +2,14 @@
 //! and parts. Everyone reads; admins keep SLA classes, admins and planners
 //! keep sites and their installed base.
 use axum::extract::State;
-use axum::http::StatusCode;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::master::master_data_routes;
 use crate::flows::master::sites::{
     self, InstalledBaseParams, InstalledQuantity, PartInstallation, Site, SiteFields, SiteFilter,
     SiteInstalledPart, SitePatch,
 };
-use crate::flows::master::sla_classes::{
-    self, SlaClass, SlaClassFields, SlaClassFilter, SlaClassPatch,
-};
+use crate::flows::master::sla_classes::{SlaClass, SlaClassFields, SlaClassFilter, SlaClassPatch};
 use crate::http::AppState;
 use crate::http::auth::{Authorized, roles};
 use crate::http::docs::ApiErrors;
@@ -21,169 +19,45 @@ use crate::store::error::AppResult;
 use crate::store::paging::Page;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(create_sla_class, list_sla_classes))
-        .routes(routes!(get_sla_class, update_sla_class))
-        .routes(routes!(deactivate_sla_class))
-        .routes(routes!(activate_sla_class))
-        .routes(routes!(create_site, list_sites))
-        .routes(routes!(get_site, update_site))
-        .routes(routes!(deactivate_site))
-        .routes(routes!(activate_site))
+    sla_class_routes::router()
+        .merge(site_routes::router())
         .routes(routes!(site_installed_base))
         .routes(routes!(set_installed))
         .routes(routes!(part_installed_base))
 }
 
-/// Create an SLA class. Roles: admin.
-#[utoipa::path(post, path = "/api/v1/sla-classes", tag = "sites", request_body = SlaClassFields,
-    responses((status = 201, body = SlaClass), ApiErrors))]
-async fn create_sla_class(
-    State(s): State<AppState>,
-    _caller: Authorized<roles::Administrators>,
-    Json(body): Json<SlaClassFields>,
-) -> AppResult<(StatusCode, Json<SlaClass>)> {
-    let row = db::write(&s.db, |tx| Box::pin(sla_classes::create(tx, body.clone()))).await?;
-    Ok((StatusCode::CREATED, Json(row)))
+master_data_routes! {
+    mod sla_class_routes: SlaClass, SlaClassFields, SlaClassPatch, SlaClassFilter;
+    tag = "sites", writers = Administrators;
+    /// Create an SLA class. Roles: admin.
+    create create_sla_class at "/api/v1/sla-classes";
+    /// List sla_classes, filtered, in pages. Roles: any.
+    list list_sla_classes at "/api/v1/sla-classes";
+    /// Get one SLA class. Roles: any.
+    get get_sla_class at "/api/v1/sla-classes/{id}";
+    /// Change some fields of an SLA class. Roles: admin.
+    update update_sla_class at "/api/v1/sla-classes/{id}";
+    /// Deactivate an SLA class: it stays readable and sites keep it, but it can no longer be given to a site. Roles: admin.
+    deactivate deactivate_sla_class at "/api/v1/sla-classes/{id}/deactivate";
+    /// Reactivate an SLA class. Roles: admin.
+    activate activate_sla_class at "/api/v1/sla-classes/{id}/activate";
 }
 
-/// List sla_classes, filtered, in pages. Roles: any.
-#[utoipa::path(get, path = "/api/v1/sla-classes", tag = "sites", params(SlaClassFilter),
-    responses((status = 200, body = Page<SlaClass>), ApiErrors))]
-async fn list_sla_classes(
-    State(s): State<AppState>,
-    _caller: Authorized<roles::Any>,
-    Query(filter): Query<SlaClassFilter>,
-) -> AppResult<Json<Page<SlaClass>>> {
-    Ok(Json(sla_classes::list(&s.db, filter).await?))
-}
-
-/// Get one SLA class. Roles: any.
-#[utoipa::path(get, path = "/api/v1/sla-classes/{id}", tag = "sites", params(("id" = i64, Path)),
-    responses((status = 200, body = SlaClass), ApiErrors))]
-async fn get_sla_class(
-    State(s): State<AppState>,
-    _caller: Authorized<roles::Any>,
-    Path(id): Path<i64>,
-) -> AppResult<Json<SlaClass>> {
-    Ok(Json(sla_classes::get(&s.db, id).await?))
-}
-
-/// Change some fields of an SLA class. Roles: admin.
-#[utoipa::path(patch, path = "/api/v1/sla-classes/{id}", tag = "sites", params(("id" = i64, Path)),
-    request_body = SlaClassPatch, responses((status = 200, body = SlaClass), ApiErrors))]
-async fn update_sla_class(
-    State(s): State<AppState>,
-    _caller: Authorized<roles::Administrators>,
-    Path(id): Path<i64>,
-    Json(body): Json<SlaClassPatch>,
-) -> AppResult<Json<SlaClass>> {
-    Ok(Json(
-        db::write(&s.db, |tx| {
-            Box::pin(sla_classes::update(tx, id, body.clone()))
-        })
-        .await?,
-    ))
-}
-
-/// Deactivate an SLA class: it stays readable and sites keep it, but it can no longer be given to a site. Roles: admin.
-#[utoipa::path(post, path = "/api/v1/sla-classes/{id}/deactivate", tag = "sites",
-    params(("id" = i64, Path)), responses((status = 200, body = SlaClass), ApiErrors))]
-async fn deactivate_sla_class(
-    State(s): State<AppState>,
-    _caller: Authorized<roles::Administrators>,
-    Path(id): Path<i64>,
-) -> AppResult<Json<SlaClass>> {
-    Ok(Json(
-        db::write(&s.db, |tx| Box::pin(sla_classes::set_active(tx, id, false))).await?,
-    ))
-}
-
-/// Reactivate an SLA class. Roles: admin.
-#[utoipa::path(post, path = "/api/v1/sla-classes/{id}/activate", tag = "sites",
-    params(("id" = i64, Path)), responses((status = 200, body = SlaClass), ApiErrors))]
-async fn activate_sla_class(
-    State(s): State<AppState>,
-    _caller: Authorized<roles::Administrators>,
-    Path(id): Path<i64>,
-) -> AppResult<Json<SlaClass>> {
-    Ok(Json(
-        db::write(&s.db, |tx| Box::pin(sla_classes::set_active(tx, id, true))).await?,
-    ))
-}
-
-/// Create a site. Roles: admin, planner.
-#[utoipa::path(post, path = "/api/v1/sites", tag = "sites", request_body = SiteFields,
-    responses((status = 201, body = Site), ApiErrors))]
-async fn create_site(
-    State(s): State<AppState>,
-    _caller: Authorized<roles::Planning>,
-    Json(body): Json<SiteFields>,
-) -> AppResult<(StatusCode, Json<Site>)> {
-    let row = db::write(&s.db, |tx| Box::pin(sites::create(tx, body.clone()))).await?;
-    Ok((StatusCode::CREATED, Json(row)))
-}
-
-/// List sites, filtered, in pages. Roles: any.
-#[utoipa::path(get, path = "/api/v1/sites", tag = "sites", params(SiteFilter),
-    responses((status = 200, body = Page<Site>), ApiErrors))]
-async fn list_sites(
-    State(s): State<AppState>,
-    _caller: Authorized<roles::Any>,
-    Query(filter): Query<SiteFilter>,
-) -> AppResult<Json<Page<Site>>> {
-    Ok(Json(sites::list(&s.db, filter).await?))
-}
-
-/// Get one site. Roles: any.
-#[utoipa::path(get, path = "/api/v1/sites/{id}", tag = "sites", params(("id" = i64, Path)),
-    responses((status = 200, body = Site), ApiErrors))]
-async fn get_site(
-    State(s): State<AppState>,
-    _caller: Authorized<roles::Any>,
-    Path(id): Path<i64>,
-) -> AppResult<Json<Site>> {
-    Ok(Json(sites::get(&s.db, id).await?))
-}
-
-/// Change some fields of a site. Roles: admin, planner.
-#[utoipa::path(patch, path = "/api/v1/sites/{id}", tag = "sites", params(("id" = i64, Path)),
-    request_body = SitePatch, responses((status = 200, body = Site), ApiErrors))]
-async fn update_site(
-    State(s): State<AppState>,
-    _caller: Authorized<roles::Planning>,
-    Path(id): Path<i64>,
-    Json(body): Json<SitePatch>,
-) -> AppResult<Json<Site>> {
-    Ok(Json(
-        db::write(&s.db, |tx| Box::pin(sites::update(tx, id, body.clone()))).await?,
-    ))
-}
-
-/// Deactivate a site: it stays readable with its installed base. Roles: admin, planner.
-#[utoipa::path(post, path = "/api/v1/sites/{id}/deactivate", tag = "sites",
-    params(("id" = i64, Path)), responses((status = 200, body = Site), ApiErrors))]
-async fn deactivate_site(
-    State(s): State<AppState>,
-    _caller: Authorized<roles::Planning>,
-    Path(id): Path<i64>,
-) -> AppResult<Json<Site>> {
-    Ok(Json(
-        db::write(&s.db, |tx| Box::pin(sites::set_active(tx, id, false))).await?,
-    ))
-}
-
-/// Reactivate a site. Roles: admin, planner.
-#[utoipa::path(post, path = "/api/v1/sites/{id}/activate", tag = "sites",
-    params(("id" = i64, Path)), responses((status = 200, body = Site), ApiErrors))]
-async fn activate_site(
-    State(s): State<AppState>,
-    _caller: Authorized<roles::Planning>,
-    Path(id): Path<i64>,
-) -> AppResult<Json<Site>> {
-    Ok(Json(
-        db::write(&s.db, |tx| Box::pin(sites::set_active(tx, id, true))).await?,
-    ))
+master_data_routes! {
+    mod site_routes: Site, SiteFields, SitePatch, SiteFilter;
+    tag = "sites", writers = Planning;
+    /// Create a site. Roles: admin, planner.
+    create create_site at "/api/v1/sites";
+    /// List sites, filtered, in pages. Roles: any.
+    list list_sites at "/api/v1/sites";
+    /// Get one site. Roles: any.
+    get get_site at "/api/v1/sites/{id}";
+    /// Change some fields of a site. Roles: admin, planner.
+    update update_site at "/api/v1/sites/{id}";
+    /// Deactivate a site: it stays readable with its installed base. Roles: admin, planner.
+    deactivate deactivate_site at "/api/v1/sites/{id}/deactivate";
+    /// Reactivate a site. Roles: admin, planner.
+    activate activate_site at "/api/v1/sites/{id}/activate";
 }
 
 /// The installed base of a site: units per part, by part id. Roles: any.
@@ -210,9 +84,10 @@ async fn set_installed(
     Path((id, part_id)): Path<(i64, i64)>,
     Json(body): Json<InstalledQuantity>,
 ) -> AppResult<Json<SiteInstalledPart>> {
+    let now = s.clock.now();
     Ok(Json(
         db::write(&s.db, |tx| {
-            Box::pin(sites::set_installed(tx, id, part_id, body.clone()))
+            Box::pin(sites::set_installed(tx, id, part_id, body.clone(), now))
         })
         .await?,
     ))
