@@ -61,7 +61,10 @@ async fn probes_docs_and_fallbacks(app: TestApp) {
     let page = docs.text().await.unwrap();
     assert!(page.contains("/api/v1/openapi.json"), "{page}");
     // Everything the page loads comes from the service itself.
-    assert!(!page.contains("http://") && !page.contains("https://"), "{page}");
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "{page}"
+    );
     for asset in ["/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css"] {
         assert!(page.contains(asset), "{page}");
         let got = app

@@ -116,9 +116,19 @@ async fn admin_manages_tokens_and_users(app: TestApp) {
 
 async fn admin_routes_refuse_other_roles(app: TestApp) {
     for role in [Planner, Warehouse, Engineer] {
-        app.get(role, "/api/v1/tokens")
+        let refused = app
+            .get(role, "/api/v1/tokens")
             .await
             .expect_problem(403, "forbidden");
+        // The refusal says who may, and who the caller is.
+        assert_eq!(refused["allowed_roles"], json!(["admin"]), "{refused}");
+        assert!(
+            refused["detail"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("you are signed in as {}", role.as_str())),
+            "{refused}"
+        );
         app.get(role, "/api/v1/users")
             .await
             .expect_problem(403, "forbidden");
@@ -198,4 +208,41 @@ async fn token_cli_bootstraps_and_revokes(app: TestApp) {
     let bad = spares(&["token", "revoke", "987654"], &app.database_url);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not found"));
+
+    // Said once on stderr: which database the token belongs to.
+    let out = spares(&["token", "list"], &app.database_url);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains(&format!("using the database {}", app.database_url)),
+        "{said}"
+    );
+}
+
+/// Run in the wrong directory, `token create` must not make a new empty
+/// database whose token the running server rejects.
+#[tokio::test]
+async fn token_cli_refuses_to_create_a_database_unasked() {
+    let dir = std::env::temp_dir().join(format!("spares-token-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}/absent.db", dir.display());
+    let args = ["token", "create", "--role", "admin", "--name", "ann"];
+    let out = spares(&args, &url);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("does not exist") && said.contains("--create"),
+        "{said}"
+    );
+    assert!(!dir.join("absent.db").exists(), "nothing was created");
+    assert!(out.stdout.is_empty(), "no token printed");
+    let mut with_create = args.to_vec();
+    with_create.push("--create");
+    let out = spares(&with_create, &url);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8(out.stdout).unwrap().starts_with("spk_"));
+    let _ = std::fs::remove_dir_all(&dir);
 }

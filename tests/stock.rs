@@ -146,6 +146,46 @@ async fn an_issue_short_on_one_line_posts_nothing(app: TestApp) {
         .await
         .expect_problem(409, "insufficient_stock");
     assert_eq!(problem["available"], 1);
+    assert_eq!(crate::common::Resp::fields(&problem), ["lines[1].quantity"]);
+    // Every short line is named, with what its balance holds.
+    let problem = app
+        .post(
+            Warehouse,
+            "/api/v1/stock/issues",
+            json!({"warehouse_id": n.depot, "destination": "other",
+            "lines": [{"part_id": b, "quantity": 3}, {"part_id": a, "quantity": 1},
+                      {"part_id": a, "quantity": 9}, {"part_id": n.parts[2], "quantity": 1}]}),
+        )
+        .await
+        .expect_problem(409, "insufficient_stock");
+    assert_eq!(
+        crate::common::Resp::fields(&problem),
+        [
+            "lines[0].quantity",
+            "lines[1].quantity",
+            "lines[2].quantity",
+            "lines[3].quantity"
+        ],
+        "{problem}"
+    );
+    let messages: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages[0].contains("3 requested, 1 available"),
+        "{problem}"
+    );
+    assert!(
+        messages[2].contains("10 requested, 5 available"),
+        "{problem}"
+    );
+    assert!(
+        messages[3].contains("1 requested, 0 available"),
+        "{problem}"
+    );
     assert_eq!(app.count("stock_documents").await, docs_before);
     assert_eq!(app.count("stock_movements").await, moves_before);
     assert_eq!(

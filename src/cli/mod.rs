@@ -48,6 +48,10 @@ pub enum Command {
     Token {
         #[command(flatten)]
         database: DatabaseArgs,
+        /// Create (and migrate) the database if it does not exist yet;
+        /// without this a missing database is an error.
+        #[arg(long, global = true)]
+        create: bool,
         #[command(subcommand)]
         action: TokenAction,
     },
@@ -152,9 +156,19 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             db::migrate(&conn).await?;
             eprintln!("migrations applied");
         }
-        Command::Token { database, action } => {
-            let conn = db::connect(&database.database_url, 1).await?;
+        Command::Token {
+            database,
+            create,
+            action,
+        } => {
+            let url = &database.database_url;
+            let conn = if create {
+                db::connect(url, 1).await?
+            } else {
+                db::connect_existing(url, 1).await?
+            };
             db::migrate(&conn).await?;
+            eprintln!("using the database {url}");
             match action {
                 TokenAction::Create { role, name } => {
                     let token =
@@ -192,7 +206,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
         }
         Command::Verify { database, json } => {
-            let conn = db::connect(&database.database_url, 1).await?;
+            let conn = db::connect_existing(&database.database_url, 1).await?;
             db::migrate(&conn).await?;
             let report = crate::store::verify::verify(&conn).await?;
             if json {

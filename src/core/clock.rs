@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 
 /// A shared clock; clones read and move the same time.
 #[derive(Debug, Clone)]
@@ -41,7 +41,14 @@ impl Clock {
         ))))
     }
 
+    /// The time now, to the microsecond: the precision both databases keep,
+    /// so a stored time reads back as it was answered, and nobody reads
+    /// nanoseconds in a timestamp.
     pub fn now(&self) -> DateTime<Utc> {
+        self.exact().trunc_subsecs(6)
+    }
+
+    fn exact(&self) -> DateTime<Utc> {
         match &*self.0 {
             Mode::System => Utc::now(),
             Mode::Shifted(offset) => {
@@ -97,6 +104,16 @@ mod tests {
         assert_eq!(clock.now(), start + Duration::hours(2));
         clock.advance(Duration::hours(-5));
         assert_eq!(clock.now(), start + Duration::hours(2));
+    }
+
+    #[test]
+    fn times_are_whole_microseconds() {
+        for clock in [Clock::system(), Clock::shifted()] {
+            assert_eq!(clock.now().timestamp_subsec_nanos() % 1000, 0);
+        }
+        let odd =
+            Utc.with_ymd_and_hms(2026, 1, 5, 8, 0, 0).unwrap() + Duration::nanoseconds(1_234_567);
+        assert_eq!(Clock::manual(odd).now().timestamp_subsec_nanos(), 1_234_000);
     }
 
     #[test]

@@ -31,7 +31,10 @@ impl Caller {
         if allowed.contains(&self.role) {
             Ok(self)
         } else {
-            Err(AppError::Forbidden)
+            Err(AppError::Forbidden {
+                role: self.role,
+                allowed: allowed.to_vec(),
+            })
         }
     }
 }

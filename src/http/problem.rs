@@ -6,6 +6,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use entities::vocabulary::Role;
+
 use crate::store::error::{AppError, FieldError};
 
 impl AppError {
@@ -18,7 +20,7 @@ impl AppError {
             Self::UriTooLong => StatusCode::URI_TOO_LONG,
             Self::Validation(_) | Self::ConstraintViolation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) | Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::AlreadyExists { .. }
@@ -46,7 +48,7 @@ impl AppError {
             Self::Validation(_) => "Validation failed",
             Self::ConstraintViolation(_) => "Constraint violation",
             Self::Unauthorized => "Unauthorized",
-            Self::Forbidden => "Forbidden",
+            Self::Forbidden { .. } => "Forbidden",
             Self::NotFound(_) | Self::RouteNotFound => "Not found",
             Self::MethodNotAllowed => "Method not allowed",
             Self::AlreadyExists { .. } => "Already exists",
@@ -93,6 +95,13 @@ impl AppError {
                     vec![FieldError::new(*field, "already exists")]
                 }
                 Self::BadParameter { what, detail } => vec![FieldError::new(*what, detail.clone())],
+                Self::InsufficientStock { shortages } => shortages
+                    .iter()
+                    .filter_map(|s| {
+                        s.line
+                            .map(|l| FieldError::new(format!("lines[{l}].quantity"), s.to_string()))
+                    })
+                    .collect(),
                 _ => Vec::new(),
             },
             current_state: match self {
@@ -106,7 +115,11 @@ impl AppError {
                 _ => None,
             },
             available: match self {
-                Self::InsufficientStock { available, .. } => Some(*available),
+                Self::InsufficientStock { shortages } => shortages.first().map(|s| s.available),
+                _ => None,
+            },
+            allowed_roles: match self {
+                Self::Forbidden { allowed, .. } => Some(allowed.clone()),
                 _ => None,
             },
         }
@@ -133,9 +146,13 @@ pub struct Problem {
     /// For `invalid_transition`: the actions allowed from the current state.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_next: Option<Vec<String>>,
-    /// For `insufficient_stock`: the units available to the request.
+    /// For `insufficient_stock`: the units available to the request (of
+    /// the first short line; `errors` names every short line).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub available: Option<i64>,
+    /// For `forbidden`: the roles that may call the operation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_roles: Option<Vec<Role>>,
 }
 
 impl IntoResponse for AppError {

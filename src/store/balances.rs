@@ -108,13 +108,13 @@ async fn shortage(db: &impl ConnectionTrait, key: BalanceKey, requested: i32) ->
         Ok(a) => a,
         Err(e) => return e,
     };
-    AppError::InsufficientStock {
-        part_id: key.part_id,
-        warehouse_id: key.warehouse_id,
-        condition: key.condition.as_str().to_owned(),
-        requested: requested.into(),
-        available: available.into(),
-    }
+    AppError::short(
+        key.part_id,
+        key.warehouse_id,
+        key.condition,
+        requested.into(),
+        available.into(),
+    )
 }
 
 /// Unreserved on-hand units (zero when there is no row).

@@ -27,13 +27,44 @@ const MAX_WRITE_ATTEMPTS: u32 = 8;
 /// with a busy timeout, so readers never block the single writer and
 /// writers queue instead of failing.
 pub async fn connect(url: &str, pool_size: u32) -> Result<DatabaseConnection, DbErr> {
+    open(url, pool_size, true).await
+}
+
+/// Opens a pool on a database that must exist already: a SQLite file that
+/// is missing is an error naming the path, not a new empty database (a
+/// command run in the wrong directory must not quietly work on nothing).
+pub async fn connect_existing(url: &str, pool_size: u32) -> Result<DatabaseConnection, DbErr> {
+    if let Some(path) = sqlite_path(url)
+        && !path.exists()
+    {
+        let here = std::env::current_dir().map_or_else(|_| ".".into(), |d| d.display().to_string());
+        return Err(DbErr::Custom(format!(
+            "the database {url} does not exist (looked for {} from {here}); \
+             give the server's database with --database-url, or --create to make a new one",
+            path.display()
+        )));
+    }
+    open(url, pool_size, false).await
+}
+
+/// The file of a SQLite URL (`sqlite://FILE`, `sqlite:FILE`), if it is
+/// one and not in memory.
+fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let file = rest.split('?').next().unwrap_or("");
+    (!file.is_empty() && file != ":memory:").then(|| PathBuf::from(file))
+}
+
+async fn open(url: &str, pool_size: u32, create: bool) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.sqlx_logging(false)
         .max_connections(pool_size.max(1))
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(30));
-    opts.map_sqlx_sqlite_opts(|o| {
-        o.create_if_missing(true)
+    opts.map_sqlx_sqlite_opts(move |o| {
+        o.create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(SQLITE_BUSY_TIMEOUT)

@@ -8,9 +8,49 @@
 //! invalid input collected by a [`crate::core::Validator`] through
 //! [`From<Invalid>`].
 
+use entities::vocabulary::{Condition, Role};
 use sea_orm::DbErr;
 
 pub use crate::core::validate::{Corrupt, FieldError, Invalid};
+
+/// One line of a document that asks for more than a warehouse has.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{}insufficient stock of part {part_id} ({condition}) in warehouse {warehouse_id}: {requested} requested, {available} available",
+    line.map(|l| format!("lines[{l}]: ")).unwrap_or_default()
+)]
+pub struct Shortage {
+    /// The document line (its index), when the shortage is a document's.
+    pub line: Option<usize>,
+    pub part_id: i64,
+    pub warehouse_id: i64,
+    pub condition: Condition,
+    /// Units asked of this balance (by every line naming it).
+    pub requested: i64,
+    pub available: i64,
+}
+
+impl AppError {
+    /// A shortage of one balance, outside any document.
+    pub fn short(
+        part_id: i64,
+        warehouse_id: i64,
+        condition: Condition,
+        requested: i64,
+        available: i64,
+    ) -> AppError {
+        AppError::InsufficientStock {
+            shortages: vec![Shortage {
+                line: None,
+                part_id,
+                warehouse_id,
+                condition,
+                requested,
+                available,
+            }],
+        }
+    }
+}
 
 /// Everything that can go wrong while serving a request.
 #[derive(Debug, thiserror::Error)]
@@ -29,8 +69,11 @@ pub enum AppError {
     BadParameter { what: &'static str, detail: String },
     #[error("authentication required")]
     Unauthorized,
-    #[error("this role may not do that")]
-    Forbidden,
+    #[error(
+        "this operation is for {}; you are signed in as {role}",
+        allowed.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+    )]
+    Forbidden { role: Role, allowed: Vec<Role> },
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("no route for this path")]
@@ -44,16 +87,8 @@ pub enum AppError {
     },
     #[error("{0}")]
     Conflict(String),
-    #[error(
-        "insufficient stock of part {part_id} ({condition}) in warehouse {warehouse_id}: {requested} requested, {available} available"
-    )]
-    InsufficientStock {
-        part_id: i64,
-        warehouse_id: i64,
-        condition: String,
-        requested: i64,
-        available: i64,
-    },
+    #[error("{}", shortages.iter().map(Shortage::to_string).collect::<Vec<_>>().join("; "))]
+    InsufficientStock { shortages: Vec<Shortage> },
     #[error(
         "warehouse {warehouse_id} would hold more than {limit} units of part {part_id}, the most one balance holds"
     )]
@@ -109,7 +144,7 @@ impl AppError {
             Self::Validation(_) => "validation_failed",
             Self::ConstraintViolation(_) => "constraint_violation",
             Self::Unauthorized => "unauthorized",
-            Self::Forbidden => "forbidden",
+            Self::Forbidden { .. } => "forbidden",
             Self::NotFound(_) => "not_found",
             Self::RouteNotFound => "route_not_found",
             Self::MethodNotAllowed => "method_not_allowed",

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use super::balances::{self, BalanceKey};
 pub use super::location::Location;
 use super::serials;
-use crate::store::error::AppResult;
+use crate::store::error::{AppError, AppResult, Shortage};
 
 /// The header of a document about to be posted.
 #[derive(Debug, Clone)]
@@ -162,12 +162,94 @@ fn document_from_rows(
 }
 
 /// How one balance row changes: units added, units taken from available
-/// stock, units taken from reserved stock.
-#[derive(Debug, Default, Clone, Copy)]
+/// stock, units taken from reserved stock, and the movements that take.
+#[derive(Debug, Default, Clone)]
 struct Effect {
     add: i32,
     take: i32,
     take_reserved: i32,
+    taken_by: Vec<usize>,
+}
+
+/// Changes the balances `moves` imply and returns the parts whose good
+/// stock grew, once each in id order. Rows change in key order, so two
+/// postings touching the same rows lock them in the same order and cannot
+/// deadlock each other on PostgreSQL; within a row, additions land before
+/// removals, so a document may move units in and out of one row. Every
+/// short balance is found before refusing, so the refusal names each short
+/// line (by movement index, which flows keep in line order).
+async fn change_balances(
+    db: &impl ConnectionTrait,
+    moves: &[NewMovement],
+    now: DateTime<Utc>,
+) -> AppResult<Vec<i64>> {
+    let mut effects: BTreeMap<BalanceKey, Effect> = BTreeMap::new();
+    for (i, m) in moves.iter().enumerate() {
+        if let Some(warehouse_id) = m.from.warehouse_id() {
+            let e = effects
+                .entry(BalanceKey {
+                    part_id: m.part_id,
+                    warehouse_id,
+                    condition: m.from_condition,
+                })
+                .or_default();
+            if m.from_reserved {
+                e.take_reserved += m.quantity;
+            } else {
+                e.take += m.quantity;
+            }
+            e.taken_by.push(i);
+        }
+        if let Some(warehouse_id) = m.to.warehouse_id() {
+            effects
+                .entry(BalanceKey {
+                    part_id: m.part_id,
+                    warehouse_id,
+                    condition: m.to_condition,
+                })
+                .or_default()
+                .add += m.quantity;
+        }
+    }
+    let mut good_arrivals: Vec<i64> = effects
+        .iter()
+        .filter(|(k, e)| e.add > 0 && k.condition == Condition::Good)
+        .map(|(k, _)| k.part_id)
+        .collect();
+    good_arrivals.dedup();
+    let mut shortages = Vec::new();
+    for (key, e) in effects {
+        if e.add > 0 {
+            balances::increase(db, key, e.add, now).await?;
+        }
+        let mut taken = Ok(());
+        if e.take_reserved > 0 {
+            taken = balances::take_reserved(db, key, e.take_reserved, now).await;
+        }
+        if e.take > 0 && taken.is_ok() {
+            taken = balances::decrease(db, key, e.take, now).await;
+        }
+        match taken {
+            Ok(()) => {}
+            // A refused take changed nothing: look at the other rows too,
+            // then refuse the whole posting.
+            Err(AppError::InsufficientStock { shortages: found }) => {
+                for s in found {
+                    shortages.extend(e.taken_by.iter().map(|&line| Shortage {
+                        line: Some(line),
+                        ..s.clone()
+                    }));
+                }
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    if shortages.is_empty() {
+        Ok(good_arrivals)
+    } else {
+        shortages.sort_by_key(|s| s.line);
+        Err(AppError::InsufficientStock { shortages })
+    }
 }
 
 /// A posted document, and the parts whose good stock grew in a warehouse:
@@ -180,12 +262,8 @@ pub struct Posting {
     pub good_arrivals: Vec<i64>,
 }
 
-/// Posts `doc` with `moves` in the caller's transaction and returns it.
-///
-/// Balance rows are changed in key order, so two documents touching the
-/// same rows lock them in the same order and cannot deadlock each other on
-/// PostgreSQL. Within a row, additions land before removals, so a document
-/// may move units in and out of one row.
+/// Posts `doc` with `moves` in the caller's transaction and returns it
+/// (see [`change_balances`] for the order of the balance updates).
 pub async fn post(
     db: &impl ConnectionTrait,
     doc: NewDocument,
@@ -207,50 +285,7 @@ pub async fn post(
     .insert(db)
     .await?;
 
-    let mut effects: BTreeMap<BalanceKey, Effect> = BTreeMap::new();
-    for m in &moves {
-        if let Some(warehouse_id) = m.from.warehouse_id() {
-            let e = effects
-                .entry(BalanceKey {
-                    part_id: m.part_id,
-                    warehouse_id,
-                    condition: m.from_condition,
-                })
-                .or_default();
-            if m.from_reserved {
-                e.take_reserved += m.quantity;
-            } else {
-                e.take += m.quantity;
-            }
-        }
-        if let Some(warehouse_id) = m.to.warehouse_id() {
-            effects
-                .entry(BalanceKey {
-                    part_id: m.part_id,
-                    warehouse_id,
-                    condition: m.to_condition,
-                })
-                .or_default()
-                .add += m.quantity;
-        }
-    }
-    let mut good_arrivals: Vec<i64> = effects
-        .iter()
-        .filter(|(k, e)| e.add > 0 && k.condition == Condition::Good)
-        .map(|(k, _)| k.part_id)
-        .collect();
-    good_arrivals.dedup();
-    for (key, e) in effects {
-        if e.add > 0 {
-            balances::increase(db, key, e.add, now).await?;
-        }
-        if e.take_reserved > 0 {
-            balances::take_reserved(db, key, e.take_reserved, now).await?;
-        }
-        if e.take > 0 {
-            balances::decrease(db, key, e.take, now).await?;
-        }
-    }
+    let good_arrivals = change_balances(db, &moves, now).await?;
 
     // One statement tells each part's serial tracking; any refusal below
     // rolls the whole posting back.

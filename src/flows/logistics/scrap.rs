@@ -226,13 +226,13 @@ pub async fn request(
     };
     let available = balances::available(db, key).await?;
     if available < req.quantity {
-        return Err(AppError::InsufficientStock {
-            part_id: req.part_id,
-            warehouse_id: req.warehouse_id,
-            condition: req.condition.as_str().to_owned(),
-            requested: req.quantity.into(),
-            available: available.into(),
-        });
+        return Err(AppError::short(
+            req.part_id,
+            req.warehouse_id,
+            req.condition,
+            req.quantity.into(),
+            available.into(),
+        ));
     }
     let unit_cost = Money::from_db(&part.unit_cost)?.amount();
     let value = (unit_cost * Decimal::from(req.quantity)).normalize();
