@@ -15,6 +15,7 @@ both_backends!(
     serial_refusals_change_nothing,
     one_unit_cannot_leave_twice_at_once,
     stocktakes_count_serialized_parts_by_unit,
+    a_failed_serial_must_be_the_unit_at_the_site,
 );
 
 /// A serialized repairable part.
@@ -519,4 +520,59 @@ async fn stocktakes_count_serialized_parts_by_unit(app: TestApp) {
         format!("warehouse:{}:good", n.depot)
     );
     app.assert_verified().await;
+}
+
+/// A replacement request names the unit that failed at its site: a unit
+/// the register has on a warehouse shelf (or at another site) cannot be it,
+/// and would later be refused on its way back.
+async fn a_failed_serial_must_be_the_unit_at_the_site(app: TestApp) {
+    let n = network(&app).await;
+    let class = app
+        .post(
+            Admin,
+            "/api/v1/sla-classes",
+            json!({"code": "4H", "name": "Four hours", "response_minutes": 240}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    app.patch(
+        Admin,
+        &format!("/api/v1/sites/{}", n.site),
+        json!({"sla_class_id": class}),
+    )
+    .await
+    .expect(200);
+    let part = serialized_part(&app, "RRU-SN").await;
+    receive_units(&app, &n, part, &["SN-SHELF", "SN-SITE"]).await;
+    app.post(
+        Warehouse,
+        "/api/v1/stock/issues",
+        json!({"warehouse_id": n.depot, "destination": "site", "site_id": n.site,
+               "lines": [{"part_id": part, "quantity": 1, "serials": ["SN-SITE"]}]}),
+    )
+    .await
+    .expect(201);
+    let requests_before = app.count("replacement_requests").await;
+    let raise = |serial: &str| {
+        json!({"ticket_ref": "INC-9", "site_id": n.site, "part_id": part, "quantity": 1,
+               "failed_serial": serial})
+    };
+    let refused = app
+        .post(Engineer, "/api/v1/replacement-requests", raise("SN-SHELF"))
+        .await
+        .expect_problem(422, "validation_failed");
+    assert_eq!(crate::common::Resp::fields(&refused), ["failed_serial"]);
+    assert!(
+        refused["detail"].as_str().unwrap().contains("warehouse"),
+        "{refused}"
+    );
+    assert_eq!(app.count("replacement_requests").await, requests_before);
+    // The unit installed at the site, and one installed before tracking.
+    for serial in ["SN-SITE", "SN-NEVER-SEEN"] {
+        app.post(Engineer, "/api/v1/replacement-requests", raise(serial))
+            .await
+            .expect(201);
+    }
 }

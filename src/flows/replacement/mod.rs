@@ -36,7 +36,9 @@ mod lifecycle;
 
 use chrono::{DateTime, Utc};
 use entities::replacement_request::{self, Column as C};
-use entities::vocabulary::{PartKind, Priority, RequestStatus, Role, ShipmentMode, SourceKind};
+use entities::vocabulary::{
+    Condition, LocationKind, PartKind, Priority, RequestStatus, Role, ShipmentMode, SourceKind,
+};
 use entities::{part, site, sla_class};
 use rust_decimal::Decimal;
 use sea_orm::{
@@ -52,7 +54,9 @@ use crate::flows::allocation;
 use crate::flows::logistics::shipments::{self, CarrierFields, Shipment};
 use crate::flows::master::holidays;
 use crate::store::error::{AppError, AppResult, FieldError};
+use crate::store::location::Location;
 use crate::store::paging::{Page, PageParams};
+use crate::store::serials;
 
 pub use lifecycle::{announce_return, cancel, close, deliver, dispatch, receive_return};
 
@@ -317,6 +321,39 @@ async fn part_of_serial(db: &impl ConnectionTrait, serial: &str) -> AppResult<i6
     }
 }
 
+/// Refuses a `failed_serial` of a serialized part whose unit the register
+/// knows somewhere else than at the request's site: the defective unit is
+/// expected back from there, and a unit on a warehouse shelf cannot have
+/// failed in the field. A serial the register has never seen (installed
+/// before tracking) is accepted.
+async fn failed_unit_is_at(
+    db: &impl ConnectionTrait,
+    part: &part::Model,
+    serial: &str,
+    site_id: i64,
+) -> AppResult<()> {
+    if !part.serialized {
+        return Ok(());
+    }
+    let at_site = Location::virtual_(LocationKind::Site, Some(site_id));
+    let placed = serials::check_placed(
+        db,
+        part.id,
+        &[serial.to_owned()],
+        at_site,
+        Condition::Good,
+        true,
+    )
+    .await;
+    match placed {
+        Err(AppError::SerialElsewhere { detail, .. }) => Err(AppError::field(
+            "failed_serial",
+            format!("{detail}: the failed unit must be the one installed at the site"),
+        )),
+        other => other,
+    }
+}
+
 /// Raises a request and sources it in the same transaction.
 pub async fn create(
     db: &impl ConnectionTrait,
@@ -390,6 +427,9 @@ pub async fn create(
     let (Some(site_row), Some(part_row)) = (site_row, part_row) else {
         return Err(AppError::Validation(errors));
     };
+    if let Some(serial) = &req.failed_serial {
+        failed_unit_is_at(db, &part_row, serial.trim(), site_row.id).await?;
+    }
     let sla_id = site_row.sla_class_id.unwrap_or_default();
     let sla = sla_class::Entity::find_by_id(sla_id)
         .one(db)
