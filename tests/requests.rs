@@ -3,6 +3,7 @@
 //! the lifecycle with its refused transitions, cancel, who sees what, the
 //! race for the last unit, the business calendar, KPIs and bad input, on
 //! both backends.
+use chrono::SubsecRound;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use entities::vocabulary::Role::{self, *};
 use serde_json::{Value, json};
@@ -233,6 +234,24 @@ async fn serving_warehouse_in_time(app: TestApp) {
     assert_eq!(r["allowed"], json!(["dispatch", "cancel"]));
     let requested = time(&r["requested_at"]);
     assert_eq!(time(&r["deadline_at"]) - requested, Duration::hours(4));
+    // The deadline also on the site's clock (S1 is in Berlin), no nanoseconds.
+    assert_eq!(r["site_time_zone"], "Europe/Berlin");
+    let local =
+        chrono::DateTime::parse_from_rfc3339(r["deadline_local"].as_str().unwrap()).unwrap();
+    assert_eq!(local, time(&r["deadline_at"]).trunc_subsecs(0));
+    assert!(
+        ["+01:00", "+02:00"].contains(&&r["deadline_local"].as_str().unwrap()[19..]),
+        "{r}"
+    );
+    assert!(r["eta_local"].is_string());
+    assert!(r["requested_at"].as_str().unwrap().len() <= "2026-12-01T08:00:00.123456Z".len());
+    // Windows in plain dates.
+    app.get(
+        Planner,
+        "/api/v1/kpis/replacement-requests?from=2026-01-01&to=2030-01-01",
+    )
+    .await
+    .expect(200);
     let promised = time(&r["promised_eta"]) - requested;
     assert!(
         (promised - Duration::hours(2)).num_seconds().abs() <= 5,

@@ -72,24 +72,37 @@ fn in_years(year: i32) -> Result<(), String> {
     }
 }
 
-/// An RFC 3339 time within [`YEARS`].
-pub fn timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
-    let t = DateTime::<Utc>::deserialize(d)?;
-    in_years(t.year()).map_err(D::Error::custom)?;
+/// A time as people write it: RFC 3339 (`2026-01-01T08:00:00Z`), or a
+/// plain date (`2026-01-01`), read as 00:00 UTC that day.
+fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    let t = match text.parse::<DateTime<chrono::FixedOffset>>() {
+        Ok(t) => t.with_timezone(&Utc),
+        Err(rfc) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            Ok(day) => day.and_time(chrono::NaiveTime::MIN).and_utc(),
+            Err(_) => {
+                return Err(format!(
+                    "`{text}` is neither an RFC 3339 time nor a YYYY-MM-DD date ({rfc})"
+                ));
+            }
+        },
+    };
+    in_years(t.year())?;
     Ok(t)
+}
+
+/// A time (see [`parse_time`]) within [`YEARS`].
+pub fn timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    parse_time(&String::deserialize(d)?).map_err(D::Error::custom)
 }
 
 /// [`timestamp`] for an optional field.
 pub fn optional_timestamp<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<DateTime<Utc>>, D::Error> {
-    match Option::<DateTime<Utc>>::deserialize(d)? {
-        None => Ok(None),
-        Some(t) => {
-            in_years(t.year()).map_err(D::Error::custom)?;
-            Ok(Some(t))
-        }
-    }
+    Option::<String>::deserialize(d)?
+        .map(|text| parse_time(&text))
+        .transpose()
+        .map_err(D::Error::custom)
 }
 
 /// A `YYYY-MM-DD` date within [`YEARS`].
@@ -136,6 +149,13 @@ mod tests {
         }
         let ok = r#"{"at": "2026-12-01T08:00:00Z", "until": null}"#;
         assert!(serde_json::from_str::<Body>(ok).is_ok());
+        let ok = r#"{"at": "2026-03-01", "until": "2026-03-02T10:00:00+02:00"}"#;
+        let body = serde_json::from_str::<Body>(ok).unwrap();
+        assert_eq!(body.at.to_rfc3339(), "2026-03-01T00:00:00+00:00");
+        assert_eq!(
+            body.until.unwrap().to_rfc3339(),
+            "2026-03-02T08:00:00+00:00"
+        );
         let ok = r#"{"at": "1900-01-01T00:00:00Z"}"#;
         let body = serde_json::from_str::<Body>(ok).unwrap();
         assert_eq!(body.at.year(), 1900);
@@ -144,6 +164,7 @@ mod tests {
             r#"{"at": "-5000-01-01T00:00:00Z"}"#,
             r#"{"at": "+10000-01-01T00:00:00Z"}"#,
             r#"{"at": "2026-01-01T00:00:00Z", "until": "1899-12-31T23:59:59Z"}"#,
+            r#"{"at": "-5000-01-01"}"#,
         ] {
             let err = serde_json::from_str::<Body>(bad).err().expect(bad);
             assert!(err.to_string().contains("outside 1900 to 9999"), "{err}");

@@ -35,6 +35,7 @@ pub mod kpis;
 mod lifecycle;
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use entities::replacement_request::{self, Column as C};
 use entities::vocabulary::{
     Condition, LocationKind, PartKind, Priority, RequestStatus, Role, ShipmentMode, SourceKind,
@@ -185,6 +186,10 @@ pub struct ReplacementRequest {
     /// Request time plus the SLA class's response window (business time
     /// in the site's calendar for business-hour classes).
     pub deadline_at: DateTime<Utc>,
+    /// The deadline on the site's clock, e.g. `2026-12-01T17:00:00+01:00`.
+    pub deadline_local: String,
+    /// The site's time zone, e.g. `Europe/Berlin`.
+    pub site_time_zone: String,
     pub serving_warehouse_id: i64,
     pub source_warehouse_id: Option<i64>,
     pub source_kind: SourceKind,
@@ -200,6 +205,8 @@ pub struct ReplacementRequest {
     pub promised_eta: Option<DateTime<Utc>>,
     /// The current estimate: the shipment's once dispatched.
     pub eta: Option<DateTime<Utc>>,
+    /// The estimate on the site's clock.
+    pub eta_local: Option<String>,
     /// Whether the defective unit must come back (repairable parts).
     pub return_expected: bool,
     pub issue_document_id: Option<i64>,
@@ -215,11 +222,21 @@ pub struct ReplacementRequest {
     pub cancelled_at: Option<DateTime<Utc>>,
 }
 
+/// `t` on the clock of `zone`, to the second.
+fn local(t: DateTime<Utc>, zone: Tz) -> String {
+    t.with_timezone(&zone)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 fn view(
     r: replacement_request::Model,
     shipment: Option<Shipment>,
+    zone: Tz,
 ) -> AppResult<ReplacementRequest> {
     Ok(ReplacementRequest {
+        deadline_local: local(r.deadline_at, zone),
+        eta_local: r.eta.map(|t| local(t, zone)),
+        site_time_zone: zone.name().to_owned(),
         allowed: allocation::allowed(r.status, r.return_expected, r.return_id.is_some()),
         status: r.status,
         priority: r.priority,
@@ -289,7 +306,17 @@ async fn full(
         Some(s) => Some(shipments::get(db, s).await?),
         None => None,
     };
-    view(r, shipment)
+    let site = site::Entity::find_by_id(r.site_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("site"))?;
+    let zone = site.time_zone.parse::<Tz>().map_err(|_| {
+        AppError::Internal(format!(
+            "site {} has the unknown time zone `{}`",
+            site.id, site.time_zone
+        ))
+    })?;
+    view(r, shipment, zone)
 }
 
 pub async fn get(
