@@ -1,5 +1,5 @@
-//! Logistics KPIs of process group 4.2 (issue 5, item 8) over a window
-//! `[from, to)`, computed from the stored documents and the ledger:
+//! Logistics KPIs of process group 4.2 over a window `[from, to)`,
+//! computed from the stored documents and the ledger:
 //!
 //! - **On-time delivery (OTS)**: shipments delivered in the window; the
 //!   share delivered at or before their estimated arrival.
