@@ -20,12 +20,13 @@
 //! closes the order; on SQLite write transactions are serialised anyway.
 //!
 //! # Repeat repair
-//! Without serial numbers a unit cannot be told from another of its part
-//! number, so a line is flagged `repeat_repair` when a unit of the same
-//! part was repaired before and returned to the same warehouse: the best
-//! guess until serials land, when it becomes "this serial was repaired
-//! before". Pending and beyond-repair lines do not count: such a unit is
-//! still at the vendor or scrapped, so it cannot be the one failing again.
+//! A line of a serialized part is one unit, flagged `repeat_repair` when
+//! that serial came back repaired before. A unit of a part without serials
+//! cannot be told from another of its part number, so its line is flagged
+//! when a unit of the same part was repaired before and returned to the
+//! same warehouse: the best guess per part. Pending and beyond-repair lines
+//! do not count: such a unit is still at the vendor or scrapped, so it
+//! cannot be the one failing again.
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
@@ -174,8 +175,9 @@ pub struct RepairLine {
     pub measures: String,
     #[schema(value_type = Option<String>)]
     pub cost: Option<Decimal>,
-    /// A unit of this part was repaired before and returned to this
-    /// warehouse (see the module doc: per part until serials land).
+    /// This unit (its serial) was repaired before; for a part without
+    /// serials, a unit of this part was repaired before and returned to
+    /// this warehouse (see the module doc).
     pub repeat_repair: bool,
     /// Send-out plus the vendor's repair turnaround (the part's for the
     /// internal centre).
