@@ -245,6 +245,17 @@ impl Tally {
         self.total_rate += rate;
     }
 
+    /// Counts a base holding stock: its weighted service and its
+    /// backorders.
+    fn count_base(&mut self, rate: f64, analytic: &Analytic) {
+        self.weigh(
+            rate,
+            analytic.fill_rate.unwrap_or(1.0),
+            analytic.availability,
+        );
+        self.total_backorders += analytic.expected_backorders;
+    }
+
     /// The demand-weighted ratios (1 without demand), the SLA estimate and
     /// the rows.
     fn summarise(
@@ -387,12 +398,7 @@ impl PartAt<'_> {
         levels[slot] = Level::base_stock(merged);
         tally.service_inputs[slot] = (depot.delay, base_stock);
         let rate = rate_of(system, b);
-        tally.weigh(
-            rate,
-            analytic.fill_rate.unwrap_or(1.0),
-            analytic.availability,
-        );
-        tally.total_backorders += analytic.expected_backorders;
+        tally.count_base(rate, &analytic);
         let unit_cost = self.part().unit_cost;
         tally.investment += base_stock as f64 * unit_cost;
         tally.shelf_value += analytic.expected_on_hand * unit_cost;
@@ -439,12 +445,7 @@ impl PartAt<'_> {
             (level.reorder_point + 1).max(0) as u64,
         );
         let rate = system.demand_rates()[b];
-        tally.weigh(
-            rate,
-            analytic.fill_rate.unwrap_or(1.0),
-            analytic.availability,
-        );
-        tally.total_backorders += analytic.expected_backorders;
+        tally.count_base(rate, &analytic);
         let unit_cost = self.part().unit_cost;
         tally.investment += level.max as f64 * unit_cost;
         tally.shelf_value += analytic.expected_on_hand * unit_cost;
@@ -484,12 +485,7 @@ impl PartAt<'_> {
         };
         tally.service_inputs[slot] = (system.base_resupply_times()[b] + depot.delay, service_stock);
         let rate = rate_of(system, b);
-        tally.weigh(
-            rate,
-            analytic.fill_rate.unwrap_or(1.0),
-            analytic.availability,
-        );
-        tally.total_backorders += analytic.expected_backorders;
+        tally.count_base(rate, &analytic);
         tally.investment += level.max.max(0) as f64 * self.part().unit_cost;
         Ok(self.base_row(b, warehouse, &pipeline, level, analytic))
     }
