@@ -1,4 +1,4 @@
-//! Load test of the stock ledger over HTTP (issue 3's benchmark).
+//! Load test of the stock ledger over HTTP.
 //!
 //! Starts the real application in-process on a random loopback port, once
 //! against a fresh SQLite file and once against a fresh PostgreSQL database,

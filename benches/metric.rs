@@ -1,6 +1,6 @@
 //! METRIC marginal analysis at fleet scale: 1,000 parts × 50 warehouses (one
-//! depot + 49 bases), one system-wide target. The budget is under
-//! 2 seconds for the whole optimisation.
+//! depot + 49 bases), one system-wide target. The budget is under 2
+//! seconds for the whole optimisation.
 //!
 //! Rates are random but seeded (splitmix64, no `rand`), shaped like a spare
 //! parts catalogue: network failure rates log-uniform over 0.01-2 per day,

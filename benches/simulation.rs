@@ -1,6 +1,5 @@
 //! Simulation throughput in simulated events per second, on one core and on
-//! all cores (issue 7's target: at least 10 million events per second per
-//! core).
+//! all cores (the target: at least 10 million events per second per core).
 //!
 //! The workloads are the shipped scenarios with their own stock policy, the
 //! horizon stretched to 100 years so one replication is a long steady run

@@ -1,5 +1,5 @@
 //! A server killed with SIGKILL in the middle of a load loses no
-//! acknowledged document and leaves no half-posted one (issue 3).
+//! acknowledged document and leaves no half-posted one.
 //!
 //! The harness's [`TestApp`] provides the fresh, migrated database, the
 //! tokens and the opening stock; the load goes to the real `spares` binary

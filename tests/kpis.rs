@@ -1,4 +1,4 @@
-//! Logistics KPIs over HTTP (issue 5, item 8): a small history of
+//! Logistics KPIs over HTTP: a small history of
 //! transfers with proof of delivery, an issue to a site and repair orders,
 //! then every KPI checked exactly, per warehouse too, and bad windows
 //! refused, on both backends.

@@ -1,4 +1,4 @@
-//! The repair loop, returns and scrap over HTTP (issue 5, items 4-6): each
+//! The repair loop, returns and scrap over HTTP: each
 //! state machine with its refused transitions, the stock each step moves,
 //! the repair record and turnaround, scrap approval by someone other than
 //! the requester and its certificate, roles and bad input, on both

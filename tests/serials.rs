@@ -1,4 +1,4 @@
-//! Serial numbers over HTTP (issue 5, item 7): every movement of a
+//! Serial numbers over HTTP: every movement of a
 //! serialized part names its units; each unit's place, condition and
 //! history can be read; a unit is never in two places and never moves from
 //! where it is not, whatever the flow and under concurrency, on both

@@ -1,5 +1,5 @@
 //! The whole spare-part loop of a serialized repairable, end to end over
-//! HTTP on both backends (issue 5, "Done when"): a unit fails in the field,
+//! HTTP on both backends: a unit fails in the field,
 //! the engineer asks for a replacement by the failed unit's serial, the
 //! warehouse dispatches a unit on a shipment with proof of delivery, the
 //! defective unit comes back on a return shipment, goes to a repair vendor

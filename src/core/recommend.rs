@@ -39,14 +39,14 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::policy::metric::{MetricSystem, PipelineModel};
+use super::policy::metric::{DepotState, MetricSystem, PipelineModel};
 use super::policy::multi_part::{MultiPartOptions, PartSpec, optimise_parts};
 use super::policy::optimise::StopRule;
-use super::policy::reorder_point::{evaluate_rq, smallest_reorder_point};
+use super::policy::reorder_point::{RqPolicy, evaluate_rq, smallest_reorder_point};
 use super::policy::time_based::{LateralSource, ServingWarehouse, service_within_window};
 use super::policy::{LeadTimeDemand, PolicyError};
 use super::sim::time::deadline;
-use super::sim::{Level, SimModel};
+use super::sim::{Level, Part, SimModel};
 
 /// What the analytics expect at one part × warehouse.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -121,12 +121,57 @@ pub fn recommend(
     pipeline_model: PipelineModel,
     order_quantities: &[u64],
 ) -> Result<Recommendation, PolicyError> {
-    let invalid = |m: String| PolicyError::InvalidInput(m);
     if order_quantities.len() != model.parts.len() {
-        return Err(invalid("one order quantity per part needed".into()));
+        return Err(PolicyError::InvalidInput(
+            "one order quantity per part needed".into(),
+        ));
     }
-    let w = model.warehouses.len();
     let (rates, networks) = part_networks(model)?;
+    let stock = optimise_stock(model, &networks, target_fill_rate, pipeline_model)?;
+    let mut levels = vec![Level::base_stock(0); model.levels.len()];
+    let mut tally = Tally::new(model);
+    for (network, stock) in networks.iter().zip(&stock) {
+        let at = PartAt {
+            model,
+            network,
+            pipeline_model,
+        };
+        let depot_stock = stock[0];
+        let depot = at.plan_depot(depot_stock, &mut levels, &mut tally)?;
+        for (b, &warehouse) in network.bases.iter().enumerate() {
+            if warehouse == model.depot {
+                at.merge_depot_base(b, stock[b + 1], &depot, &mut levels, &mut tally)?;
+            } else {
+                let q = order_quantities[network.part];
+                at.plan_base(b, stock[b + 1], q, &depot, &mut levels, &mut tally)?;
+            }
+        }
+    }
+    let summary = tally.summarise(model, &rates, pipeline_model)?;
+    Ok(Recommendation {
+        target_fill_rate,
+        model: summary.model,
+        fill_rate: summary.fill_rate,
+        availability: summary.availability,
+        total_backorders: summary.total_backorders,
+        investment: summary.investment,
+        expected_shelf_value: summary.shelf_value,
+        sla_attainment: summary.sla_attainment,
+        sla_by_class: summary.sla_by_class,
+        locations: summary.locations,
+        levels,
+    })
+}
+
+/// The one-for-one stock per part (depot first, then its bases) that one
+/// marginal analysis over every part finds for the target; nothing to
+/// optimise when no part has demand.
+fn optimise_stock(
+    model: &SimModel,
+    networks: &[PartNetwork],
+    target_fill_rate: f64,
+    pipeline_model: PipelineModel,
+) -> Result<Vec<Vec<u64>>, PolicyError> {
     let specs: Vec<PartSpec> = networks
         .iter()
         .map(|n| PartSpec {
@@ -134,163 +179,342 @@ pub fn recommend(
             unit_cost: model.parts[n.part].unit_cost,
         })
         .collect();
-    let mut levels = vec![Level::base_stock(0); model.levels.len()];
-    let mut locations = Vec::new();
-    let (mut fill_weighted, mut availability_weighted, mut total_rate) = (0.0, 0.0, 0.0);
-    let (mut total_backorders, mut investment, mut shelf_value) = (0.0, 0.0, 0.0);
-    // Per slot: (replenishment time incl. depot delay, stock used by the
-    // time-based formula), for the SLA estimate.
-    let mut service_inputs = vec![(0.0_f64, 0_u64); model.levels.len()];
-    // Per part: (depot pipeline rate, depot time, depot stock).
-    let mut depot_inputs = vec![(0.0_f64, 0.0_f64, 0_u64); model.parts.len()];
-    if !specs.is_empty() {
-        let result = optimise_parts(
-            &specs,
-            &MultiPartOptions {
-                model: pipeline_model,
-                ..MultiPartOptions::new(StopRule::FillRate(target_fill_rate))
-            },
-        )?;
-        for (network, stock) in networks.iter().zip(&result.stock) {
-            let p = network.part;
-            let part = &model.parts[p];
-            let system = &network.system;
-            let depot_stock = stock[0];
-            let depot = system.depot_state(depot_stock)?;
-            let depot_pipeline = system.depot_pipeline()?;
-            let depot_slot = p * w + model.depot;
-            levels[depot_slot] = Level::base_stock(depot_stock as i64);
-            let on_hand =
-                depot_stock as f64 - depot_pipeline.mean() + depot.tail.expected_backorders;
-            depot_inputs[p] = (system.total_rate(), system.depot_repair_time(), depot_stock);
-            locations.push(LocationPlan {
-                part: part.code.clone(),
-                warehouse: model.warehouses[model.depot].code.clone(),
-                slot: depot_slot,
-                demand_rate: system.total_rate(),
-                pipeline_mean: depot_pipeline.mean(),
-                safety_stock: depot_stock as f64 - depot_pipeline.mean(),
-                reorder_point: depot_stock as i64 - 1,
-                max: depot_stock as i64,
-                analytic: Analytic {
-                    fill_rate: None,
-                    availability: depot.tail.cdf,
-                    expected_backorders: depot.tail.expected_backorders,
-                    expected_on_hand: on_hand,
-                },
-            });
-            investment += depot_stock as f64 * part.unit_cost;
-            shelf_value += on_hand * part.unit_cost;
-            for (b, &warehouse) in network.bases.iter().enumerate() {
-                let slot = p * w + warehouse;
-                let pipeline = system.base_pipeline(b, &depot, pipeline_model)?;
-                let base_stock = stock[b + 1];
-                if warehouse == model.depot {
-                    // Sites served by the depot itself: a base with no
-                    // transit whose stock sits on the depot's shelf.
-                    let tail = pipeline.tail(base_stock);
-                    let fill = if pipeline.mean() == 0.0 {
-                        1.0
-                    } else {
-                        tail.cdf_below()
-                    };
-                    let on_hand = base_stock as f64 - pipeline.mean() + tail.expected_backorders;
-                    let merged = levels[slot].max + base_stock as i64;
-                    levels[slot] = Level::base_stock(merged);
-                    service_inputs[slot] = (depot.delay, base_stock);
-                    fill_weighted += rate_of(system, b) * fill;
-                    availability_weighted += rate_of(system, b) * tail.cdf;
-                    total_rate += rate_of(system, b);
-                    total_backorders += tail.expected_backorders;
-                    investment += base_stock as f64 * part.unit_cost;
-                    shelf_value += on_hand * part.unit_cost;
-                    if let Some(row) = locations.iter_mut().rev().find(|r| r.slot == slot) {
-                        row.demand_rate = rate_of(system, b);
-                        row.max = merged;
-                        row.reorder_point = merged - 1;
-                        row.pipeline_mean = pipeline.mean();
-                        row.safety_stock = base_stock as f64 - pipeline.mean();
-                        row.analytic = Analytic {
-                            fill_rate: Some(fill),
-                            availability: tail.cdf,
-                            expected_backorders: tail.expected_backorders,
-                            expected_on_hand: row.analytic.expected_on_hand + on_hand,
-                        };
-                    }
-                    continue;
-                }
-                let q = order_quantities[p];
-                let rate = system.demand_rates()[b];
-                let (level, analytic) = if q > 1 && !part.repairable && base_stock > 0 {
-                    rq_level(&pipeline, base_stock, q)?
-                } else {
-                    let tail = pipeline.tail(base_stock);
-                    let fill = if pipeline.mean() == 0.0 {
-                        1.0
-                    } else {
-                        tail.cdf_below()
-                    };
-                    (
-                        Level::base_stock(base_stock as i64),
-                        Analytic {
-                            fill_rate: Some(fill),
-                            availability: tail.cdf,
-                            expected_backorders: tail.expected_backorders,
-                            expected_on_hand: base_stock as f64 - pipeline.mean()
-                                + tail.expected_backorders,
-                        },
-                    )
-                };
-                levels[slot] = level;
-                service_inputs[slot] = (
-                    system.base_resupply_times()[b] + depot.delay,
-                    (level.reorder_point + 1).max(0) as u64,
-                );
-                fill_weighted += rate * analytic.fill_rate.unwrap_or(1.0);
-                availability_weighted += rate * analytic.availability;
-                total_rate += rate;
-                total_backorders += analytic.expected_backorders;
-                investment += level.max as f64 * part.unit_cost;
-                shelf_value += analytic.expected_on_hand * part.unit_cost;
-                locations.push(LocationPlan {
-                    part: part.code.clone(),
-                    warehouse: model.warehouses[warehouse].code.clone(),
-                    slot,
-                    demand_rate: rate,
-                    pipeline_mean: pipeline.mean(),
-                    safety_stock: (level.reorder_point + 1) as f64 - pipeline.mean(),
-                    reorder_point: level.reorder_point,
-                    max: level.max,
-                    analytic,
-                });
-            }
+    if specs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let result = optimise_parts(
+        &specs,
+        &MultiPartOptions {
+            model: pipeline_model,
+            ..MultiPartOptions::new(StopRule::FillRate(target_fill_rate))
+        },
+    )?;
+    Ok(result.stock)
+}
+
+/// What planning or evaluating builds up over the parts: the rows, the
+/// inputs of the SLA estimate and the running network sums.
+struct Tally {
+    locations: Vec<LocationPlan>,
+    /// Per slot: (replenishment time incl. depot delay, stock used by the
+    /// time-based formula), for the SLA estimate.
+    service_inputs: Vec<(f64, u64)>,
+    /// Per part: (depot pipeline rate, depot time, depot stock).
+    depot_inputs: Vec<(f64, f64, u64)>,
+    fill_weighted: f64,
+    availability_weighted: f64,
+    total_rate: f64,
+    total_backorders: f64,
+    investment: f64,
+    shelf_value: f64,
+}
+
+/// The network figures of a plan or an assessment.
+struct Summary {
+    model: String,
+    fill_rate: f64,
+    availability: f64,
+    total_backorders: f64,
+    investment: f64,
+    shelf_value: f64,
+    sla_attainment: f64,
+    sla_by_class: BTreeMap<String, f64>,
+    locations: Vec<LocationPlan>,
+}
+
+impl Tally {
+    fn new(model: &SimModel) -> Self {
+        Self {
+            locations: Vec::new(),
+            service_inputs: vec![(0.0, 0); model.levels.len()],
+            depot_inputs: vec![(0.0, 0.0, 0); model.parts.len()],
+            fill_weighted: 0.0,
+            availability_weighted: 0.0,
+            total_rate: 0.0,
+            total_backorders: 0.0,
+            investment: 0.0,
+            shelf_value: 0.0,
         }
     }
-    let (sla_attainment, sla_by_class) =
-        sla_estimate(model, &rates, &service_inputs, &depot_inputs)?;
-    let ratio = |x: f64| {
-        if total_rate > 0.0 {
-            x / total_rate
-        } else {
-            1.0
+
+    /// Counts one base's demand `rate` towards the demand-weighted fill
+    /// rate and availability.
+    fn weigh(&mut self, rate: f64, fill: f64, availability: f64) {
+        self.fill_weighted += rate * fill;
+        self.availability_weighted += rate * availability;
+        self.total_rate += rate;
+    }
+
+    /// Counts a base holding stock: its weighted service and its
+    /// backorders.
+    fn count_base(&mut self, rate: f64, analytic: &Analytic) {
+        self.weigh(
+            rate,
+            analytic.fill_rate.unwrap_or(1.0),
+            analytic.availability,
+        );
+        self.total_backorders += analytic.expected_backorders;
+    }
+
+    /// The demand-weighted ratios (1 without demand), the SLA estimate and
+    /// the rows.
+    fn summarise(
+        self,
+        model: &SimModel,
+        rates: &[f64],
+        pipeline_model: PipelineModel,
+    ) -> Result<Summary, PolicyError> {
+        let (sla_attainment, sla_by_class) =
+            sla_estimate(model, rates, &self.service_inputs, &self.depot_inputs)?;
+        let ratio = |x: f64| {
+            if self.total_rate > 0.0 {
+                x / self.total_rate
+            } else {
+                1.0
+            }
+        };
+        Ok(Summary {
+            model: match pipeline_model {
+                PipelineModel::Metric => "metric".into(),
+                PipelineModel::VariMetric => "vari-metric".into(),
+            },
+            fill_rate: ratio(self.fill_weighted),
+            availability: ratio(self.availability_weighted),
+            total_backorders: self.total_backorders,
+            investment: self.investment,
+            shelf_value: self.shelf_value,
+            sla_attainment,
+            sla_by_class,
+            locations: self.locations,
+        })
+    }
+}
+
+/// One part's network while its stock is planned or evaluated.
+struct PartAt<'a> {
+    model: &'a SimModel,
+    network: &'a PartNetwork,
+    pipeline_model: PipelineModel,
+}
+
+impl PartAt<'_> {
+    fn part(&self) -> &Part {
+        &self.model.parts[self.network.part]
+    }
+
+    fn slot(&self, warehouse: usize) -> usize {
+        self.network.part * self.model.warehouses.len() + warehouse
+    }
+
+    /// The depot's row at `level`, whose stock the depot's state is taken
+    /// at (no fill rate: the depot fills base orders, not requests).
+    fn depot_row(
+        &self,
+        level: Level,
+        depot_stock: u64,
+        depot: &DepotState,
+        depot_pipeline: &LeadTimeDemand,
+    ) -> LocationPlan {
+        LocationPlan {
+            part: self.part().code.clone(),
+            warehouse: self.model.warehouses[self.model.depot].code.clone(),
+            slot: self.slot(self.model.depot),
+            demand_rate: self.network.system.total_rate(),
+            pipeline_mean: depot_pipeline.mean(),
+            safety_stock: depot_stock as f64 - depot_pipeline.mean(),
+            reorder_point: level.reorder_point,
+            max: level.max,
+            analytic: Analytic {
+                fill_rate: None,
+                availability: depot.tail.cdf,
+                expected_backorders: depot.tail.expected_backorders,
+                expected_on_hand: depot_stock as f64 - depot_pipeline.mean()
+                    + depot.tail.expected_backorders,
+            },
         }
-    };
-    Ok(Recommendation {
-        target_fill_rate,
-        model: match pipeline_model {
-            PipelineModel::Metric => "metric".into(),
-            PipelineModel::VariMetric => "vari-metric".into(),
-        },
-        fill_rate: ratio(fill_weighted),
-        availability: ratio(availability_weighted),
-        total_backorders,
-        investment,
-        expected_shelf_value: shelf_value,
-        sla_attainment,
-        sla_by_class,
-        locations,
-        levels,
-    })
+    }
+
+    /// The row of base `b` at `warehouse` holding `level`.
+    fn base_row(
+        &self,
+        b: usize,
+        warehouse: usize,
+        pipeline: &LeadTimeDemand,
+        level: Level,
+        analytic: Analytic,
+    ) -> LocationPlan {
+        LocationPlan {
+            part: self.part().code.clone(),
+            warehouse: self.model.warehouses[warehouse].code.clone(),
+            slot: self.slot(warehouse),
+            demand_rate: rate_of(&self.network.system, b),
+            pipeline_mean: pipeline.mean(),
+            safety_stock: (level.reorder_point + 1) as f64 - pipeline.mean(),
+            reorder_point: level.reorder_point,
+            max: level.max,
+            analytic,
+        }
+    }
+
+    /// Gives the depot its one-for-one stock and row; returns the depot's
+    /// state, which every base's pipeline depends on.
+    fn plan_depot(
+        &self,
+        depot_stock: u64,
+        levels: &mut [Level],
+        tally: &mut Tally,
+    ) -> Result<DepotState, PolicyError> {
+        let system = &self.network.system;
+        let depot = system.depot_state(depot_stock)?;
+        let depot_pipeline = system.depot_pipeline()?;
+        let level = Level::base_stock(depot_stock as i64);
+        levels[self.slot(self.model.depot)] = level;
+        tally.depot_inputs[self.network.part] =
+            (system.total_rate(), system.depot_repair_time(), depot_stock);
+        let row = self.depot_row(level, depot_stock, &depot, &depot_pipeline);
+        let unit_cost = self.part().unit_cost;
+        tally.investment += depot_stock as f64 * unit_cost;
+        tally.shelf_value += row.analytic.expected_on_hand * unit_cost;
+        tally.locations.push(row);
+        Ok(depot)
+    }
+
+    /// Sites served by the depot itself: a base with no transit whose stock
+    /// sits on the depot's shelf, so it is added to the depot's level and
+    /// row.
+    fn merge_depot_base(
+        &self,
+        b: usize,
+        base_stock: u64,
+        depot: &DepotState,
+        levels: &mut [Level],
+        tally: &mut Tally,
+    ) -> Result<(), PolicyError> {
+        let slot = self.slot(self.model.depot);
+        let system = &self.network.system;
+        let pipeline = system.base_pipeline(b, depot, self.pipeline_model)?;
+        let analytic = base_stock_analytic(&pipeline, base_stock);
+        let merged = levels[slot].max + base_stock as i64;
+        levels[slot] = Level::base_stock(merged);
+        tally.service_inputs[slot] = (depot.delay, base_stock);
+        let rate = rate_of(system, b);
+        tally.count_base(rate, &analytic);
+        let unit_cost = self.part().unit_cost;
+        tally.investment += base_stock as f64 * unit_cost;
+        tally.shelf_value += analytic.expected_on_hand * unit_cost;
+        if let Some(row) = tally.locations.iter_mut().rev().find(|r| r.slot == slot) {
+            row.demand_rate = rate;
+            row.max = merged;
+            row.reorder_point = merged - 1;
+            row.pipeline_mean = pipeline.mean();
+            row.safety_stock = base_stock as f64 - pipeline.mean();
+            row.analytic = Analytic {
+                expected_on_hand: row.analytic.expected_on_hand + analytic.expected_on_hand,
+                ..analytic
+            };
+        }
+        Ok(())
+    }
+
+    /// Base `b`'s level: its one-for-one stock, or for a consumable ordered
+    /// in batches of `q > 1` the `(s, S)` with the same fill rate.
+    fn plan_base(
+        &self,
+        b: usize,
+        base_stock: u64,
+        q: u64,
+        depot: &DepotState,
+        levels: &mut [Level],
+        tally: &mut Tally,
+    ) -> Result<(), PolicyError> {
+        let warehouse = self.network.bases[b];
+        let slot = self.slot(warehouse);
+        let system = &self.network.system;
+        let pipeline = system.base_pipeline(b, depot, self.pipeline_model)?;
+        let (level, analytic) = if q > 1 && !self.part().repairable && base_stock > 0 {
+            rq_level(&pipeline, base_stock, q)?
+        } else {
+            (
+                Level::base_stock(base_stock as i64),
+                base_stock_analytic(&pipeline, base_stock),
+            )
+        };
+        levels[slot] = level;
+        tally.service_inputs[slot] = (
+            system.base_resupply_times()[b] + depot.delay,
+            (level.reorder_point + 1).max(0) as u64,
+        );
+        let rate = system.demand_rates()[b];
+        tally.count_base(rate, &analytic);
+        let unit_cost = self.part().unit_cost;
+        tally.investment += level.max as f64 * unit_cost;
+        tally.shelf_value += analytic.expected_on_hand * unit_cost;
+        tally
+            .locations
+            .push(self.base_row(b, warehouse, &pipeline, level, analytic));
+        Ok(())
+    }
+
+    /// Base `b` at the scenario's own level; returns its row.
+    fn evaluate_base(
+        &self,
+        b: usize,
+        depot: &DepotState,
+        tally: &mut Tally,
+    ) -> Result<LocationPlan, PolicyError> {
+        let warehouse = self.network.bases[b];
+        let slot = self.slot(warehouse);
+        let system = &self.network.system;
+        let level = self.model.levels[slot];
+        let pipeline = system.base_pipeline(b, depot, self.pipeline_model)?;
+        let q = (level.max - level.reorder_point).max(1) as u64;
+        // The stock the time-based SLA formula counts: for a batch
+        // level, the base stock with the same fill rate (its position
+        // spreads over s+1..S, so s+1 alone would be far too low).
+        let mut service_stock = (level.reorder_point + 1).max(0) as u64;
+        let analytic = if q > 1 {
+            let rq = evaluate_rq(&pipeline, level.reorder_point, q)?;
+            while service_stock < level.max.max(0) as u64
+                && super::policy::fill_rate(&pipeline, service_stock) < rq.fill_rate
+            {
+                service_stock += 1;
+            }
+            rq_analytic(&rq)
+        } else {
+            base_stock_analytic(&pipeline, level.max.max(0) as u64)
+        };
+        tally.service_inputs[slot] = (system.base_resupply_times()[b] + depot.delay, service_stock);
+        let rate = rate_of(system, b);
+        tally.count_base(rate, &analytic);
+        tally.investment += level.max.max(0) as f64 * self.part().unit_cost;
+        Ok(self.base_row(b, warehouse, &pipeline, level, analytic))
+    }
+}
+
+/// The service of base stock `stock` against `pipeline` (full fill rate
+/// when nothing is in the pipeline).
+fn base_stock_analytic(pipeline: &LeadTimeDemand, stock: u64) -> Analytic {
+    let tail = pipeline.tail(stock);
+    Analytic {
+        fill_rate: Some(if pipeline.mean() == 0.0 {
+            1.0
+        } else {
+            tail.cdf_below()
+        }),
+        availability: tail.cdf,
+        expected_backorders: tail.expected_backorders,
+        expected_on_hand: stock as f64 - pipeline.mean() + tail.expected_backorders,
+    }
+}
+
+/// The service of an `(R, Q)` policy.
+fn rq_analytic(rq: &RqPolicy) -> Analytic {
+    Analytic {
+        fill_rate: Some(rq.fill_rate),
+        availability: rq.availability,
+        expected_backorders: rq.ebo,
+        expected_on_hand: rq.expected_on_hand,
+    }
 }
 
 /// The analytic service of a policy as given: what `spares simulate`
@@ -317,132 +541,56 @@ pub fn evaluate(
     model: &SimModel,
     pipeline_model: PipelineModel,
 ) -> Result<Assessment, PolicyError> {
-    let w = model.warehouses.len();
     let (rates, networks) = part_networks(model)?;
-    let mut locations = Vec::new();
-    let mut service_inputs = vec![(0.0_f64, 0_u64); model.levels.len()];
-    let mut depot_inputs = vec![(0.0_f64, 0.0_f64, 0_u64); model.parts.len()];
-    let (mut fill_weighted, mut availability_weighted, mut total_rate) = (0.0, 0.0, 0.0);
-    let (mut total_backorders, mut investment) = (0.0, 0.0);
+    let mut tally = Tally::new(model);
     for network in &networks {
-        let p = network.part;
-        let part = &model.parts[p];
+        let at = PartAt {
+            model,
+            network,
+            pipeline_model,
+        };
         let system = &network.system;
-        let depot_slot = p * w + model.depot;
+        let depot_slot = at.slot(model.depot);
         let depot_stock = model.levels[depot_slot].max.max(0) as u64;
         let depot = system.depot_state(depot_stock)?;
         let depot_pipeline = system.depot_pipeline()?;
-        depot_inputs[p] = (system.total_rate(), system.depot_repair_time(), depot_stock);
-        investment += depot_stock as f64 * part.unit_cost;
+        tally.depot_inputs[network.part] =
+            (system.total_rate(), system.depot_repair_time(), depot_stock);
+        tally.investment += depot_stock as f64 * at.part().unit_cost;
         let depot_fill = if depot_pipeline.mean() == 0.0 {
             1.0
         } else {
             depot.tail.cdf_below()
         };
-        let mut depot_row = LocationPlan {
-            part: part.code.clone(),
-            warehouse: model.warehouses[model.depot].code.clone(),
-            slot: depot_slot,
-            demand_rate: system.total_rate(),
-            pipeline_mean: depot_pipeline.mean(),
-            safety_stock: depot_stock as f64 - depot_pipeline.mean(),
-            reorder_point: model.levels[depot_slot].reorder_point,
-            max: model.levels[depot_slot].max,
-            analytic: Analytic {
-                fill_rate: None,
-                availability: depot.tail.cdf,
-                expected_backorders: depot.tail.expected_backorders,
-                expected_on_hand: depot_stock as f64 - depot_pipeline.mean()
-                    + depot.tail.expected_backorders,
-            },
-        };
+        let mut depot_row = at.depot_row(
+            model.levels[depot_slot],
+            depot_stock,
+            &depot,
+            &depot_pipeline,
+        );
         let mut rows = Vec::new();
         for (b, &warehouse) in network.bases.iter().enumerate() {
-            let rate = rate_of(system, b);
-            total_rate += rate;
-            let slot = p * w + warehouse;
             if warehouse == model.depot {
                 depot_row.analytic.fill_rate = Some(depot_fill);
-                service_inputs[slot] = (depot.delay, depot_stock);
-                fill_weighted += rate * depot_fill;
-                availability_weighted += rate * depot.tail.cdf;
-                continue;
-            }
-            let level = model.levels[slot];
-            let pipeline = system.base_pipeline(b, &depot, pipeline_model)?;
-            let q = (level.max - level.reorder_point).max(1) as u64;
-            // The stock the time-based SLA formula counts: for a batch
-            // level, the base stock with the same fill rate (its position
-            // spreads over s+1..S, so s+1 alone would be far too low).
-            let mut service_stock = (level.reorder_point + 1).max(0) as u64;
-            let analytic = if q > 1 {
-                let rq = evaluate_rq(&pipeline, level.reorder_point, q)?;
-                while service_stock < level.max.max(0) as u64
-                    && super::policy::fill_rate(&pipeline, service_stock) < rq.fill_rate
-                {
-                    service_stock += 1;
-                }
-                Analytic {
-                    fill_rate: Some(rq.fill_rate),
-                    availability: rq.availability,
-                    expected_backorders: rq.ebo,
-                    expected_on_hand: rq.expected_on_hand,
-                }
+                tally.service_inputs[depot_slot] = (depot.delay, depot_stock);
+                tally.weigh(rate_of(system, b), depot_fill, depot.tail.cdf);
             } else {
-                let stock = level.max.max(0) as u64;
-                let tail = pipeline.tail(stock);
-                Analytic {
-                    fill_rate: Some(if pipeline.mean() == 0.0 {
-                        1.0
-                    } else {
-                        tail.cdf_below()
-                    }),
-                    availability: tail.cdf,
-                    expected_backorders: tail.expected_backorders,
-                    expected_on_hand: stock as f64 - pipeline.mean() + tail.expected_backorders,
-                }
-            };
-            service_inputs[slot] = (system.base_resupply_times()[b] + depot.delay, service_stock);
-            fill_weighted += rate * analytic.fill_rate.unwrap_or(1.0);
-            availability_weighted += rate * analytic.availability;
-            total_backorders += analytic.expected_backorders;
-            investment += level.max.max(0) as f64 * part.unit_cost;
-            rows.push(LocationPlan {
-                part: part.code.clone(),
-                warehouse: model.warehouses[warehouse].code.clone(),
-                slot,
-                demand_rate: rate,
-                pipeline_mean: pipeline.mean(),
-                safety_stock: (level.reorder_point + 1) as f64 - pipeline.mean(),
-                reorder_point: level.reorder_point,
-                max: level.max,
-                analytic,
-            });
+                rows.push(at.evaluate_base(b, &depot, &mut tally)?);
+            }
         }
-        locations.push(depot_row);
-        locations.extend(rows);
+        tally.locations.push(depot_row);
+        tally.locations.extend(rows);
     }
-    let (sla_attainment, sla_by_class) =
-        sla_estimate(model, &rates, &service_inputs, &depot_inputs)?;
-    let ratio = |x: f64| {
-        if total_rate > 0.0 {
-            x / total_rate
-        } else {
-            1.0
-        }
-    };
+    let summary = tally.summarise(model, &rates, pipeline_model)?;
     Ok(Assessment {
-        model: match pipeline_model {
-            PipelineModel::Metric => "metric".into(),
-            PipelineModel::VariMetric => "vari-metric".into(),
-        },
-        fill_rate: ratio(fill_weighted),
-        availability: ratio(availability_weighted),
-        total_backorders,
-        investment,
-        sla_attainment,
-        sla_by_class,
-        locations,
+        model: summary.model,
+        fill_rate: summary.fill_rate,
+        availability: summary.availability,
+        total_backorders: summary.total_backorders,
+        investment: summary.investment,
+        sla_attainment: summary.sla_attainment,
+        sla_by_class: summary.sla_by_class,
+        locations: summary.locations,
     })
 }
 
@@ -510,12 +658,7 @@ fn rq_level(
             reorder_point: rq.reorder_point,
             max: rq.reorder_point + q as i64,
         },
-        Analytic {
-            fill_rate: Some(rq.fill_rate),
-            availability: rq.availability,
-            expected_backorders: rq.ebo,
-            expected_on_hand: rq.expected_on_hand,
-        },
+        rq_analytic(&rq),
     ))
 }
 

@@ -427,9 +427,65 @@ impl Scenario {
         Ok(())
     }
 
-    /// Checks every field and builds the model.
+    /// Checks every field and builds the model. The sections are read in
+    /// file order, each resolving codes against the sections before it, so
+    /// the first error reported is the first one in the file.
     fn resolve(&self, installed_factor: f64) -> Result<Compiled, String> {
         check_code("name", &self.name)?;
+        self.check_simulation()?;
+        let (classes, class_index) = self.resolve_sla_classes()?;
+        let (warehouse_index, depot) = self.index_warehouses()?;
+        let lanes = self.resolve_lanes(&warehouse_index)?;
+        let warehouses = self.resolve_tree(&warehouse_index, &lanes)?;
+        let laterals = laterals(&lanes, depot, warehouses.len());
+        let emergency = self.resolve_emergency()?;
+        let (parts, order_quantities, part_index) = self.resolve_parts(installed_factor)?;
+        let codes = Codes {
+            class: class_index,
+            warehouse: warehouse_index,
+            part: part_index,
+        };
+        let (sites, streams) = self.resolve_sites(&codes, installed_factor)?;
+        let target = self.policy.target_fill_rate;
+        if !(target > 0.0 && target < 1.0) {
+            return Err(format!(
+                "policy.target_fill_rate must be strictly between 0 and 1, got {target}"
+            ));
+        }
+        let levels = self.resolve_levels(&codes, depot, &parts)?;
+
+        let sim = &self.simulation;
+        let model = SimModel {
+            warehouses,
+            depot,
+            laterals,
+            emergency,
+            parts,
+            classes,
+            sites,
+            streams,
+            levels,
+            holding_rate: self.costs.holding_rate_per_year,
+            horizon: sim.horizon_days,
+            warmup: sim.warmup_days,
+        };
+        model.validate().map_err(|e| e.to_string())?;
+        Ok(Compiled {
+            name: self.name.clone(),
+            model,
+            replications: sim.replications,
+            seed: sim.seed,
+            target_fill_rate: target,
+            pipeline_model: self.policy.model.into(),
+            order_quantities,
+            what_if: Vec::new(),
+            currency: self.costs.currency.clone(),
+        })
+    }
+
+    /// The run's settings: horizon, warm-up, replications and the holding
+    /// rate, which every later number depends on.
+    fn check_simulation(&self) -> Result<(), String> {
         let sim = &self.simulation;
         if !(sim.horizon_days.is_finite() && sim.horizon_days > 0.0)
             || sim.horizon_days > MAX_HORIZON_DAYS
@@ -461,8 +517,12 @@ impl Scenario {
                 "costs.holding_rate_per_year must be >= 0, got {holding}"
             ));
         }
+        Ok(())
+    }
 
-        // SLA classes.
+    /// The SLA classes, and their index by code for the sites that name
+    /// them.
+    fn resolve_sla_classes(&self) -> Result<(Vec<SlaClass>, Index), String> {
         let mut class_index = HashMap::new();
         let mut classes = Vec::new();
         for (i, c) in self.sla_classes.iter().enumerate() {
@@ -486,8 +546,13 @@ impl Scenario {
                 business_hours: c.business_hours,
             });
         }
+        Ok((classes, class_index))
+    }
 
-        // Warehouses and lanes.
+    /// Warehouse codes to indices, and which one is the depot (the only
+    /// one without a parent): lanes, sites and stock levels name
+    /// warehouses by code.
+    fn index_warehouses(&self) -> Result<(Index, usize), String> {
         if self.warehouses.is_empty() {
             return Err("warehouses: at least one (the depot) is needed".into());
         }
@@ -525,7 +590,13 @@ impl Scenario {
                 ));
             }
         };
-        let mut lanes: HashMap<(usize, usize), (f64, f64)> = HashMap::new();
+        Ok((warehouse_index, depot))
+    }
+
+    /// Every lane as `(from, to) -> (transit days, cost)`, a `both_ways`
+    /// lane in both directions unless the other direction is given too.
+    fn resolve_lanes(&self, warehouse_index: &Index) -> Result<Lanes, String> {
+        let mut lanes = Lanes::new();
         for (i, lane) in self.lanes.iter().enumerate() {
             let at = format!("lanes[{i}]");
             let from = *warehouse_index
@@ -555,6 +626,16 @@ impl Scenario {
                 lanes.entry((to, from)).or_insert(value);
             }
         }
+        Ok(lanes)
+    }
+
+    /// The replenishment tree: each warehouse's parent and the transit of
+    /// the lane from it, which must exist.
+    fn resolve_tree(
+        &self,
+        warehouse_index: &Index,
+        lanes: &Lanes,
+    ) -> Result<Vec<Warehouse>, String> {
         let mut warehouses = Vec::with_capacity(self.warehouses.len());
         for (i, w) in self.warehouses.iter().enumerate() {
             let (parent, transit) = match &w.parent {
@@ -581,35 +662,26 @@ impl Scenario {
                 transit_from_parent: transit,
             });
         }
-        let mut laterals = vec![Vec::new(); warehouses.len()];
-        let mut lane_list: Vec<_> = lanes.iter().collect();
-        lane_list.sort_by(|a, b| a.0.cmp(b.0));
-        for (&(from, to), &(transit, cost)) in lane_list {
-            if from != depot {
-                laterals[to].push(LateralLane {
-                    from,
-                    transit,
-                    cost,
-                });
-            }
-        }
-        for list in &mut laterals {
-            list.sort_by(|a, b| a.transit.total_cmp(&b.transit).then(a.from.cmp(&b.from)));
-        }
-        let emergency = match &self.emergency {
-            None => None,
-            Some(e) => {
-                if !(finite_non_negative(e.transit_hours) && finite_non_negative(e.cost)) {
-                    return Err("emergency.transit_hours and emergency.cost must be >= 0".into());
-                }
-                Some(Emergency {
-                    transit: e.transit_hours / HOURS_PER_DAY,
-                    cost: e.cost,
-                })
-            }
-        };
+        Ok(warehouses)
+    }
 
-        // Parts.
+    /// The courier from the depot, if the scenario has one.
+    fn resolve_emergency(&self) -> Result<Option<Emergency>, String> {
+        let Some(e) = &self.emergency else {
+            return Ok(None);
+        };
+        if !(finite_non_negative(e.transit_hours) && finite_non_negative(e.cost)) {
+            return Err("emergency.transit_hours and emergency.cost must be >= 0".into());
+        }
+        Ok(Some(Emergency {
+            transit: e.transit_hours / HOURS_PER_DAY,
+            cost: e.cost,
+        }))
+    }
+
+    /// The parts, their order quantities, and their index by code for the
+    /// installed base and the stock levels.
+    fn resolve_parts(&self, installed_factor: f64) -> Result<(Vec<Part>, Vec<u64>, Index), String> {
         if self.parts.is_empty() {
             return Err("parts: at least one part is needed".into());
         }
@@ -622,94 +694,24 @@ impl Scenario {
             if part_index.insert(p.code.clone(), i).is_some() {
                 return Err(format!("{at}.code: \"{}\" appears twice", p.code));
             }
-            let at = format!("parts[{i}] ({})", p.code);
-            if !(p.unit_cost.is_finite() && p.unit_cost > 0.0) {
-                return Err(format!("{at}.unit_cost must be > 0, got {}", p.unit_cost));
-            }
-            for (name, value) in [
-                ("repair_turnaround_days", p.repair_turnaround_days),
-                ("return_days", p.return_days),
-                ("lead_time_days", p.lead_time_days),
-                ("failure_rate_per_year", p.failure_rate_per_year),
-            ] {
-                if !(value.is_finite() && (0.0..=MAX_HORIZON_DAYS).contains(&value)) {
-                    return Err(format!(
-                        "{at}.{name} must be between 0 and {MAX_HORIZON_DAYS}, got {value}"
-                    ));
-                }
-            }
-            if !(0.0..=1.0).contains(&p.beyond_repair_share) {
-                return Err(format!(
-                    "{at}.beyond_repair_share must be between 0 and 1, got {}",
-                    p.beyond_repair_share
-                ));
-            }
-            if !p.repairable
-                && (p.repair_turnaround_days > 0.0
-                    || p.return_days > 0.0
-                    || p.beyond_repair_share > 0.0)
-            {
-                return Err(format!(
-                    "{at}: repair_turnaround_days, return_days and beyond_repair_share only apply to repairable parts (set repairable = true)"
-                ));
-            }
-            if p.order_quantity == 0 || p.order_quantity > MAX_ORDER_QUANTITY {
-                return Err(format!(
-                    "{at}.order_quantity must be between 1 and {MAX_ORDER_QUANTITY}, got {}",
-                    p.order_quantity
-                ));
-            }
-            if p.repairable && p.order_quantity != 1 {
-                return Err(format!(
-                    "{at}.order_quantity: repairables move one for one; remove it or set 1"
-                ));
-            }
-            let history = match &p.demand_history {
-                None => None,
-                Some(h) => {
-                    if !(h.period_days.is_finite() && h.period_days > 0.0) {
-                        return Err(format!(
-                            "{at}.demand_history.period_days must be > 0, got {}",
-                            h.period_days
-                        ));
-                    }
-                    if h.counts.is_empty() {
-                        return Err(format!("{at}.demand_history.counts must not be empty"));
-                    }
-                    if p.failure_rate_per_year > 0.0 {
-                        return Err(format!(
-                            "{at}: give failure_rate_per_year or demand_history, not both"
-                        ));
-                    }
-                    if installed_factor == 0.0 {
-                        // No installed base left: no demand at all.
-                        Some(DemandHistory {
-                            period: h.period_days,
-                            counts: vec![0; h.counts.len()],
-                        })
-                    } else {
-                        // Scaling the installed base scales demand: the same
-                        // recorded counts arrive over shorter periods.
-                        Some(DemandHistory {
-                            period: h.period_days / installed_factor,
-                            counts: h.counts.clone(),
-                        })
-                    }
-                }
-            };
-            parts.push(Part {
-                code: p.code.clone(),
-                unit_cost: p.unit_cost,
-                repairable: p.repairable,
-                repair_cycle: p.return_days + p.repair_turnaround_days,
-                beyond_repair_share: p.beyond_repair_share,
-                lead_time: p.lead_time_days,
-                history,
-            });
+            parts.push(resolve_part(
+                &format!("parts[{i}] ({})", p.code),
+                p,
+                installed_factor,
+            )?);
             order_quantities.push(p.order_quantity);
         }
+        Ok((parts, order_quantities, part_index))
+    }
 
-        // Sites and installed base.
+    /// The site codes, and one demand stream per site and installed part:
+    /// a failure rate scaled by the installed-base factor, or for a part
+    /// with a demand history the site's weight in it.
+    fn resolve_sites(
+        &self,
+        codes: &Codes,
+        installed_factor: f64,
+    ) -> Result<(Vec<String>, Vec<Stream>), String> {
         let mut streams = Vec::new();
         let mut sites = Vec::with_capacity(self.sites.len());
         let mut site_codes = HashMap::new();
@@ -719,10 +721,12 @@ impl Scenario {
                 return Err(format!("sites[{i}].code: \"{}\" appears twice", s.code));
             }
             let at = format!("sites[{i}] ({})", s.code);
-            let warehouse = *warehouse_index
+            let warehouse = *codes
+                .warehouse
                 .get(&s.warehouse)
                 .ok_or_else(|| format!("{at}.warehouse: unknown warehouse \"{}\"", s.warehouse))?;
-            let class = *class_index
+            let class = *codes
+                .class
                 .get(&s.sla_class)
                 .ok_or_else(|| format!("{at}.sla_class: unknown SLA class \"{}\"", s.sla_class))?;
             if !(s.transit_hours.is_finite() && s.transit_hours >= 0.0 && s.transit_hours <= 8760.0)
@@ -733,7 +737,8 @@ impl Scenario {
                 ));
             }
             for (code, &units) in &s.installed {
-                let part = *part_index
+                let part = *codes
+                    .part
                     .get(code)
                     .ok_or_else(|| format!("{at}.installed: unknown part \"{code}\""))?;
                 if units == 0 {
@@ -757,23 +762,28 @@ impl Scenario {
             }
             sites.push(s.code.clone());
         }
+        Ok((sites, streams))
+    }
 
-        // Policy.
-        let target = self.policy.target_fill_rate;
-        if !(target > 0.0 && target < 1.0) {
-            return Err(format!(
-                "policy.target_fill_rate must be strictly between 0 and 1, got {target}"
-            ));
-        }
-        let w = warehouses.len();
+    /// The policy `spares simulate` runs: `(s, S)` per part and warehouse,
+    /// flat as [`SimModel::slot`]; a slot not given holds no stock.
+    fn resolve_levels(
+        &self,
+        codes: &Codes,
+        depot: usize,
+        parts: &[Part],
+    ) -> Result<Vec<Level>, String> {
+        let w = self.warehouses.len();
         let mut levels = vec![Level::base_stock(0); parts.len() * w];
         let mut seen = vec![false; levels.len()];
         for (i, s) in self.policy.stock.iter().enumerate() {
             let at = format!("policy.stock[{i}]");
-            let part = *part_index
+            let part = *codes
+                .part
                 .get(&s.part)
                 .ok_or_else(|| format!("{at}.part: unknown part \"{}\"", s.part))?;
-            let warehouse = *warehouse_index
+            let warehouse = *codes
+                .warehouse
                 .get(&s.warehouse)
                 .ok_or_else(|| format!("{at}.warehouse: unknown warehouse \"{}\"", s.warehouse))?;
             let slot = part * w + warehouse;
@@ -811,34 +821,140 @@ impl Scenario {
                 max: s.max,
             };
         }
-
-        let model = SimModel {
-            warehouses,
-            depot,
-            laterals,
-            emergency,
-            parts,
-            classes,
-            sites,
-            streams,
-            levels,
-            holding_rate: holding,
-            horizon: sim.horizon_days,
-            warmup: sim.warmup_days,
-        };
-        model.validate().map_err(|e| e.to_string())?;
-        Ok(Compiled {
-            name: self.name.clone(),
-            model,
-            replications: sim.replications,
-            seed: sim.seed,
-            target_fill_rate: target,
-            pipeline_model: self.policy.model.into(),
-            order_quantities,
-            what_if: Vec::new(),
-            currency: self.costs.currency.clone(),
-        })
+        Ok(levels)
     }
+}
+
+/// Codes of one section to their positions in it.
+type Index = HashMap<String, usize>;
+
+/// Lanes as `(from, to)` warehouse indices to `(transit days, cost)`.
+type Lanes = HashMap<(usize, usize), (f64, f64)>;
+
+/// Codes resolved to indices, for the sections that refer to earlier ones
+/// (sites name warehouses, SLA classes and parts; stock levels name parts
+/// and warehouses).
+struct Codes {
+    class: Index,
+    warehouse: Index,
+    part: Index,
+}
+
+/// The lateral lanes into each warehouse (every lane not from the depot,
+/// whose lanes are the tree's), nearest first, ties by source, so the
+/// simulation tries them in a fixed order.
+fn laterals(lanes: &Lanes, depot: usize, warehouses: usize) -> Vec<Vec<LateralLane>> {
+    let mut laterals = vec![Vec::new(); warehouses];
+    let mut lane_list: Vec<_> = lanes.iter().collect();
+    lane_list.sort_by(|a, b| a.0.cmp(b.0));
+    for (&(from, to), &(transit, cost)) in lane_list {
+        if from != depot {
+            laterals[to].push(LateralLane {
+                from,
+                transit,
+                cost,
+            });
+        }
+    }
+    for list in &mut laterals {
+        list.sort_by(|a, b| a.transit.total_cmp(&b.transit).then(a.from.cmp(&b.from)));
+    }
+    laterals
+}
+
+/// One part, named `at` in errors: its numbers in range, the repair fields
+/// only on a repairable, and its demand either a failure rate or a history.
+fn resolve_part(at: &str, p: &PartSection, installed_factor: f64) -> Result<Part, String> {
+    if !(p.unit_cost.is_finite() && p.unit_cost > 0.0) {
+        return Err(format!("{at}.unit_cost must be > 0, got {}", p.unit_cost));
+    }
+    for (name, value) in [
+        ("repair_turnaround_days", p.repair_turnaround_days),
+        ("return_days", p.return_days),
+        ("lead_time_days", p.lead_time_days),
+        ("failure_rate_per_year", p.failure_rate_per_year),
+    ] {
+        if !(value.is_finite() && (0.0..=MAX_HORIZON_DAYS).contains(&value)) {
+            return Err(format!(
+                "{at}.{name} must be between 0 and {MAX_HORIZON_DAYS}, got {value}"
+            ));
+        }
+    }
+    if !(0.0..=1.0).contains(&p.beyond_repair_share) {
+        return Err(format!(
+            "{at}.beyond_repair_share must be between 0 and 1, got {}",
+            p.beyond_repair_share
+        ));
+    }
+    if !p.repairable
+        && (p.repair_turnaround_days > 0.0 || p.return_days > 0.0 || p.beyond_repair_share > 0.0)
+    {
+        return Err(format!(
+            "{at}: repair_turnaround_days, return_days and beyond_repair_share only apply to repairable parts (set repairable = true)"
+        ));
+    }
+    if p.order_quantity == 0 || p.order_quantity > MAX_ORDER_QUANTITY {
+        return Err(format!(
+            "{at}.order_quantity must be between 1 and {MAX_ORDER_QUANTITY}, got {}",
+            p.order_quantity
+        ));
+    }
+    if p.repairable && p.order_quantity != 1 {
+        return Err(format!(
+            "{at}.order_quantity: repairables move one for one; remove it or set 1"
+        ));
+    }
+    let history = match &p.demand_history {
+        None => None,
+        Some(h) => Some(resolve_history(at, p, h, installed_factor)?),
+    };
+    Ok(Part {
+        code: p.code.clone(),
+        unit_cost: p.unit_cost,
+        repairable: p.repairable,
+        repair_cycle: p.return_days + p.repair_turnaround_days,
+        beyond_repair_share: p.beyond_repair_share,
+        lead_time: p.lead_time_days,
+        history,
+    })
+}
+
+/// A part's recorded demand, scaled by the installed-base factor: the
+/// same counts over shorter periods (no demand at all at factor 0).
+fn resolve_history(
+    at: &str,
+    p: &PartSection,
+    h: &HistorySection,
+    installed_factor: f64,
+) -> Result<DemandHistory, String> {
+    if !(h.period_days.is_finite() && h.period_days > 0.0) {
+        return Err(format!(
+            "{at}.demand_history.period_days must be > 0, got {}",
+            h.period_days
+        ));
+    }
+    if h.counts.is_empty() {
+        return Err(format!("{at}.demand_history.counts must not be empty"));
+    }
+    if p.failure_rate_per_year > 0.0 {
+        return Err(format!(
+            "{at}: give failure_rate_per_year or demand_history, not both"
+        ));
+    }
+    Ok(if installed_factor == 0.0 {
+        // No installed base left: no demand at all.
+        DemandHistory {
+            period: h.period_days,
+            counts: vec![0; h.counts.len()],
+        }
+    } else {
+        // Scaling the installed base scales demand: the same recorded
+        // counts arrive over shorter periods.
+        DemandHistory {
+            period: h.period_days / installed_factor,
+            counts: h.counts.clone(),
+        }
+    })
 }
 
 /// Codes are non-empty single-line text (they appear in tables and JSON).

@@ -164,10 +164,10 @@ pub(crate) fn check_movements(
     }
 }
 
-/// Refuses early, before a flow stores a document that would move them
-/// later, serials that are not at `location` in `condition` (or, with
-/// `may_be_new`, that are known but elsewhere). The ledger checks again
-/// when the units actually move.
+/// Refuses early, before a flow stores anything (a send-out, or a scrap
+/// request or return whose units move later), serials that are not at
+/// `location` in `condition` (or, with `may_be_new`, that are known but
+/// elsewhere). The ledger checks again when the units actually move.
 pub async fn check_placed(
     db: &impl ConnectionTrait,
     part_id: i64,

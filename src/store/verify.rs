@@ -85,7 +85,25 @@ fn label(kind: LocationKind, id: Option<i64>, condition: Condition) -> String {
     }
 }
 
+/// Rebuilds every balance from the ledger and reports each difference:
+/// the ledger's own invariants, then the balance rows, then the serials.
 pub async fn verify(db: &impl ConnectionTrait) -> AppResult<VerifyReport> {
+    let (net, movements) = ledger_net(db).await?;
+    let (mut drift, per_part) = ledger_drift(&net);
+    let balances = balance_drift(db, &net, &mut drift).await?;
+    drift.extend(serial_drift(db, &net).await?);
+    Ok(VerifyReport {
+        movements,
+        balances,
+        parts: per_part.len() as u64,
+        ok: drift.is_empty(),
+        drift,
+    })
+}
+
+/// The ledger's net quantity per (part, location, condition): what moved
+/// in less what moved out; and the number of movements.
+async fn ledger_net(db: &impl ConnectionTrait) -> AppResult<(BTreeMap<Key, i64>, u64)> {
     let mut net: BTreeMap<Key, i64> = BTreeMap::new();
     let mut movements = 0u64;
     for side in sums(db, true).await? {
@@ -97,10 +115,17 @@ pub async fn verify(db: &impl ConnectionTrait) -> AppResult<VerifyReport> {
         *net.entry((side.part_id, side.kind, side.location_id, side.condition))
             .or_default() -= side.total;
     }
+    Ok((net, movements))
+}
 
+/// What the ledger alone must hold: no warehouse below zero, and every
+/// part conserved (each movement has a source and a destination, so a
+/// part's net over all locations is zero). Returns the drift and the net
+/// per part.
+fn ledger_drift(net: &BTreeMap<Key, i64>) -> (Vec<Drift>, BTreeMap<i64, i64>) {
     let mut drift = Vec::new();
     let mut per_part: BTreeMap<i64, i64> = BTreeMap::new();
-    for ((part_id, kind, id, cond), qty) in &net {
+    for ((part_id, kind, id, cond), qty) in net {
         *per_part.entry(*part_id).or_default() += qty;
         if *kind == LocationKind::Warehouse && *qty < 0 {
             drift.push(Drift {
@@ -123,7 +148,17 @@ pub async fn verify(db: &impl ConnectionTrait) -> AppResult<VerifyReport> {
             });
         }
     }
+    (drift, per_part)
+}
 
+/// The balance rows against the ledger (on hand) and the active
+/// reservations (reserved), including ledger stock without a row and
+/// reservations on a row that does not exist. Returns the number of rows.
+async fn balance_drift(
+    db: &impl ConnectionTrait,
+    net: &BTreeMap<Key, i64>,
+    drift: &mut Vec<Drift>,
+) -> AppResult<u64> {
     let balances = stock_balance::Entity::find().all(db).await?;
     let mut reserved_by_key: BTreeMap<(i64, i64, Condition), i64> = BTreeMap::new();
     for r in reservation::Entity::find()
@@ -143,16 +178,17 @@ pub async fn verify(db: &impl ConnectionTrait) -> AppResult<VerifyReport> {
             Some(b.warehouse_id),
             b.condition,
         );
+        let location = Some(label(
+            LocationKind::Warehouse,
+            Some(b.warehouse_id),
+            b.condition,
+        ));
         let expected = net.get(&key).copied().unwrap_or(0);
         if expected != i64::from(b.on_hand) {
             drift.push(Drift {
                 check: "on_hand".into(),
                 part_id: b.part_id,
-                location: Some(label(
-                    LocationKind::Warehouse,
-                    Some(b.warehouse_id),
-                    b.condition,
-                )),
+                location: location.clone(),
                 expected,
                 actual: b.on_hand.into(),
             });
@@ -164,11 +200,7 @@ pub async fn verify(db: &impl ConnectionTrait) -> AppResult<VerifyReport> {
             drift.push(Drift {
                 check: "reserved".into(),
                 part_id: b.part_id,
-                location: Some(label(
-                    LocationKind::Warehouse,
-                    Some(b.warehouse_id),
-                    b.condition,
-                )),
+                location,
                 expected: held,
                 actual: b.reserved.into(),
             });
@@ -176,7 +208,7 @@ pub async fn verify(db: &impl ConnectionTrait) -> AppResult<VerifyReport> {
         seen.insert(key);
     }
     // Ledger stock in a warehouse with no balance row at all.
-    for (key, qty) in &net {
+    for (key, qty) in net {
         if key.1 == LocationKind::Warehouse && *qty != 0 && !seen.contains(key) {
             drift.push(Drift {
                 check: "on_hand".into(),
@@ -197,14 +229,7 @@ pub async fn verify(db: &impl ConnectionTrait) -> AppResult<VerifyReport> {
             actual: 0,
         });
     }
-    drift.extend(serial_drift(db, &net).await?);
-    Ok(VerifyReport {
-        movements,
-        balances: balances.len() as u64,
-        parts: per_part.len() as u64,
-        ok: drift.is_empty(),
-        drift,
-    })
+    Ok(balances.len() as u64)
 }
 
 /// Places where the serial register and the ledger must agree unit for

@@ -148,6 +148,28 @@ impl Totals {
     fn is_met(&self, stop: &StopRule) -> bool {
         stop.is_met(self.ebo, self.fill_rate(), self.availability())
     }
+
+    /// Adds one unit at `location` of the part `state` plans, moving the
+    /// totals by that part's change alone.
+    fn add_unit(
+        &mut self,
+        state: &mut MarginalState,
+        location: Location,
+        unit_cost: f64,
+    ) -> Result<(), PolicyError> {
+        let (ebo, fill, availability) = (
+            state.total_base_ebo(),
+            state.weighted_fill(),
+            state.weighted_availability(),
+        );
+        state.add_unit(location)?;
+        self.ebo += state.total_base_ebo() - ebo;
+        self.weighted_fill += state.weighted_fill() - fill;
+        self.weighted_availability += state.weighted_availability() - availability;
+        self.cost += unit_cost;
+        self.units += 1;
+        Ok(())
+    }
 }
 
 /// Marginal analysis over `parts` with one system-wide stopping rule.
@@ -155,28 +177,7 @@ pub fn optimise_parts(
     parts: &[PartSpec],
     options: &MultiPartOptions,
 ) -> Result<MultiPartResult, PolicyError> {
-    options.stop.validate()?;
-    for (index, part) in parts.iter().enumerate() {
-        check_unit_cost(part.unit_cost).map_err(|error| match error {
-            PolicyError::InvalidInput(message) => {
-                PolicyError::InvalidInput(format!("part {index}: {message}"))
-            }
-            other => other,
-        })?;
-    }
-    if let StopRule::TotalBaseEbo(target) = options.stop {
-        let bound: f64 = parts
-            .iter()
-            .map(|part| lower_bound_on_units(&part.system, 0.0))
-            .sum::<f64>()
-            - target;
-        if bound > options.max_units as f64 {
-            return Err(PolicyError::Unreachable(format!(
-                "system total base EBO {target} needs more than {} units",
-                options.max_units
-            )));
-        }
-    }
+    check_inputs(parts, options)?;
     let mut states = parts
         .iter()
         .map(|part| MarginalState::new(&part.system, options.model))
@@ -223,17 +224,7 @@ pub fn optimise_parts(
             )));
         }
         let state = &mut states[best.part];
-        let (ebo, fill, availability) = (
-            state.total_base_ebo(),
-            state.weighted_fill(),
-            state.weighted_availability(),
-        );
-        state.add_unit(best.location)?;
-        totals.ebo += state.total_base_ebo() - ebo;
-        totals.weighted_fill += state.weighted_fill() - fill;
-        totals.weighted_availability += state.weighted_availability() - availability;
-        totals.cost += unit_cost;
-        totals.units += 1;
+        totals.add_unit(state, best.location, unit_cost)?;
         frontier.push(SystemStep {
             part: best.part,
             location: best.location.index(),
@@ -244,25 +235,67 @@ pub fn optimise_parts(
             queue.push(next);
         }
     }
-    // Exact totals (the running ones drift in the last bits).
+    Ok(exact_result(
+        parts,
+        &states,
+        totals.rate,
+        initial_total_base_ebo,
+        frontier,
+    ))
+}
+
+/// The stopping rule is valid, every unit cost is (named by part), and a
+/// total-EBO target is not beyond `max_units` by the lower bound alone.
+fn check_inputs(parts: &[PartSpec], options: &MultiPartOptions) -> Result<(), PolicyError> {
+    options.stop.validate()?;
+    for (index, part) in parts.iter().enumerate() {
+        check_unit_cost(part.unit_cost).map_err(|error| match error {
+            PolicyError::InvalidInput(message) => {
+                PolicyError::InvalidInput(format!("part {index}: {message}"))
+            }
+            other => other,
+        })?;
+    }
+    if let StopRule::TotalBaseEbo(target) = options.stop {
+        let bound: f64 = parts
+            .iter()
+            .map(|part| lower_bound_on_units(&part.system, 0.0))
+            .sum::<f64>()
+            - target;
+        if bound > options.max_units as f64 {
+            return Err(PolicyError::Unreachable(format!(
+                "system total base EBO {target} needs more than {} units",
+                options.max_units
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The result with exact totals recomputed from the final states (the
+/// running ones drift in the last bits).
+fn exact_result(
+    parts: &[PartSpec],
+    states: &[MarginalState],
+    rate: f64,
+    initial_total_base_ebo: f64,
+    frontier: Vec<SystemStep>,
+) -> MultiPartResult {
     let stock: Vec<Vec<u64>> = states.iter().map(MarginalState::stock_vector).collect();
     let cost = parts
         .iter()
-        .zip(&states)
+        .zip(states)
         .map(|(part, state)| part.unit_cost * state.units() as f64)
         .sum();
-    let fill_rate = ratio_or_one(
-        states.iter().map(MarginalState::weighted_fill).sum(),
-        totals.rate,
-    );
+    let fill_rate = ratio_or_one(states.iter().map(MarginalState::weighted_fill).sum(), rate);
     let availability = ratio_or_one(
         states
             .iter()
             .map(MarginalState::weighted_availability)
             .sum(),
-        totals.rate,
+        rate,
     );
-    Ok(MultiPartResult {
+    MultiPartResult {
         stock,
         cost,
         total_base_ebo: states.iter().map(MarginalState::total_base_ebo).sum(),
@@ -270,5 +303,5 @@ pub fn optimise_parts(
         availability,
         initial_total_base_ebo,
         frontier,
-    })
+    }
 }

@@ -184,29 +184,60 @@ impl SimModel {
         rates
     }
 
-    /// Checks every invariant the engine relies on.
+    /// Checks every invariant the engine relies on, section by section.
     pub fn validate(&self) -> Result<(), SimError> {
-        let bad = |message: String| Err(SimError::InvalidModel(message));
         let w = self.warehouses.len();
         if w == 0 || w > usize::from(u16::MAX) {
-            return bad(format!("between 1 and {} warehouses needed", u16::MAX));
+            return invalid(format!("between 1 and {} warehouses needed", u16::MAX));
         }
         if self.parts.is_empty() || self.parts.len() > (1 << 28) {
-            return bad("between 1 and 2^28 parts needed".into());
+            return invalid("between 1 and 2^28 parts needed");
         }
         if self.depot >= w || self.warehouses[self.depot].parent.is_some() {
-            return bad("the depot must be a warehouse without a parent".into());
+            return invalid("the depot must be a warehouse without a parent");
         }
+        self.check_tree()?;
+        self.check_laterals()?;
+        if let Some(e) = self.emergency
+            && !(e.transit >= 0.0 && e.transit.is_finite() && e.cost >= 0.0)
+        {
+            return invalid("emergency transit and cost must be >= 0");
+        }
+        self.check_parts()?;
+        for class in &self.classes {
+            if !(class.window_hours.is_finite() && class.window_hours >= 0.0) {
+                return invalid(format!("SLA class {}: window must be >= 0", class.code));
+            }
+        }
+        self.check_streams()?;
+        self.check_levels()?;
+        let window_ok = self.horizon.is_finite()
+            && self.horizon > 0.0
+            && finite_non_negative(self.warmup)
+            && self.warmup < self.horizon;
+        if !window_ok {
+            return invalid("need horizon > warm-up >= 0");
+        }
+        if !(self.holding_rate.is_finite() && self.holding_rate >= 0.0) {
+            return invalid("holding rate must be >= 0");
+        }
+        Ok(())
+    }
+
+    /// The warehouses form one tree under the depot: known parents, transit
+    /// times >= 0, no cycles (replenishment walks up to the depot).
+    fn check_tree(&self) -> Result<(), SimError> {
+        let w = self.warehouses.len();
         for (index, warehouse) in self.warehouses.iter().enumerate() {
             match warehouse.parent {
                 None if index != self.depot => {
-                    return bad(format!(
+                    return invalid(format!(
                         "warehouse {} has no parent but is not the depot",
                         warehouse.code
                     ));
                 }
                 Some(parent) if parent >= w => {
-                    return bad(format!(
+                    return invalid(format!(
                         "warehouse {} has an unknown parent",
                         warehouse.code
                     ));
@@ -215,7 +246,7 @@ impl SimModel {
             }
             if !(warehouse.transit_from_parent.is_finite() && warehouse.transit_from_parent >= 0.0)
             {
-                return bad(format!(
+                return invalid(format!(
                     "warehouse {}: transit from parent must be >= 0",
                     warehouse.code
                 ));
@@ -227,15 +258,23 @@ impl SimModel {
                 at = parent;
                 steps += 1;
                 if steps > w {
-                    return bad(format!(
+                    return invalid(format!(
                         "warehouse {}: its parents form a cycle",
                         warehouse.code
                     ));
                 }
             }
         }
+        Ok(())
+    }
+
+    /// One lateral lane list per warehouse, each lane from another known
+    /// warehouse with transit and cost >= 0, fastest first (sourcing tries
+    /// them in that order).
+    fn check_laterals(&self) -> Result<(), SimError> {
+        let w = self.warehouses.len();
         if self.laterals.len() != w {
-            return bad("one lateral lane list per warehouse needed".into());
+            return invalid("one lateral lane list per warehouse needed");
         }
         for (to, lanes) in self.laterals.iter().enumerate() {
             for lane in lanes {
@@ -244,21 +283,22 @@ impl SimModel {
                     || !finite_non_negative(lane.transit)
                     || !finite_non_negative(lane.cost)
                 {
-                    return bad(format!(
+                    return invalid(format!(
                         "lateral lane into {} is invalid",
                         self.warehouses[to].code
                     ));
                 }
             }
             if lanes.windows(2).any(|p| p[0].transit > p[1].transit) {
-                return bad("lateral lanes must be sorted fastest first".into());
+                return invalid("lateral lanes must be sorted fastest first");
             }
         }
-        if let Some(e) = self.emergency
-            && !(e.transit >= 0.0 && e.transit.is_finite() && e.cost >= 0.0)
-        {
-            return bad("emergency transit and cost must be >= 0".into());
-        }
+        Ok(())
+    }
+
+    /// Every part's times, cost and beyond-repair share in range, and a
+    /// demand history, if any, with counts over a period > 0.
+    fn check_parts(&self) -> Result<(), SimError> {
         for part in &self.parts {
             let times_ok = [part.repair_cycle, part.lead_time]
                 .iter()
@@ -267,7 +307,7 @@ impl SimModel {
                 && finite_non_negative(part.unit_cost)
                 && (0.0..=1.0).contains(&part.beyond_repair_share);
             if !valid {
-                return bad(format!(
+                return invalid(format!(
                     "part {} has an invalid time, cost or share",
                     part.code
                 ));
@@ -275,33 +315,41 @@ impl SimModel {
             if let Some(h) = &part.history
                 && (h.counts.is_empty() || !(h.period.is_finite() && h.period > 0.0))
             {
-                return bad(format!(
+                return invalid(format!(
                     "part {}: a demand history needs counts and a period > 0",
                     part.code
                 ));
             }
         }
-        for class in &self.classes {
-            if !(class.window_hours.is_finite() && class.window_hours >= 0.0) {
-                return bad(format!("SLA class {}: window must be >= 0", class.code));
-            }
-        }
+        Ok(())
+    }
+
+    /// Every demand stream refers to known indices, with rate and transit
+    /// >= 0; at most 2^28 of them (the event encoding's limit).
+    fn check_streams(&self) -> Result<(), SimError> {
         if self.streams.len() > (1 << 28) {
-            return bad("at most 2^28 demand streams (site × part) are supported".into());
+            return invalid("at most 2^28 demand streams (site × part) are supported");
         }
         for stream in &self.streams {
             if stream.part >= self.parts.len()
-                || stream.warehouse >= w
+                || stream.warehouse >= self.warehouses.len()
                 || stream.class >= self.classes.len()
                 || stream.site >= self.sites.len()
                 || !(stream.rate.is_finite() && stream.rate >= 0.0)
                 || !(stream.site_transit.is_finite() && stream.site_transit >= 0.0)
             {
-                return bad("a demand stream refers to an unknown index or has a bad rate".into());
+                return invalid("a demand stream refers to an unknown index or has a bad rate");
             }
         }
+        Ok(())
+    }
+
+    /// One `(s, S)` level per part and warehouse with `-1 <= s < S`, or
+    /// `(-1, 0)` for no stock.
+    fn check_levels(&self) -> Result<(), SimError> {
+        let w = self.warehouses.len();
         if self.levels.len() != self.parts.len() * w {
-            return bad("one stock level per part and warehouse needed".into());
+            return invalid("one stock level per part and warehouse needed");
         }
         for (slot, level) in self.levels.iter().enumerate() {
             // max = 0 with reorder point -1 is "no stock": one for one at 0.
@@ -309,25 +357,20 @@ impl SimModel {
                 && level.reorder_point >= -1
                 && (level.reorder_point < level.max || level.max == 0 && level.reorder_point == -1);
             if !valid {
-                return bad(format!(
+                return invalid(format!(
                     "stock level of {} at {}: need max >= 0 and -1 <= reorder point < max",
                     self.parts[slot / w].code,
                     self.warehouses[slot % w].code
                 ));
             }
         }
-        let window_ok = self.horizon.is_finite()
-            && self.horizon > 0.0
-            && finite_non_negative(self.warmup)
-            && self.warmup < self.horizon;
-        if !window_ok {
-            return bad("need horizon > warm-up >= 0".into());
-        }
-        if !(self.holding_rate.is_finite() && self.holding_rate >= 0.0) {
-            return bad("holding rate must be >= 0".into());
-        }
         Ok(())
     }
+}
+
+/// The model is refused with `message`.
+fn invalid(message: impl Into<String>) -> Result<(), SimError> {
+    Err(SimError::InvalidModel(message.into()))
 }
 
 fn finite_non_negative(x: f64) -> bool {

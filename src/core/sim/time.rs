@@ -2,7 +2,7 @@
 //! Monday 00:00 local time. SLA deadlines are counted by the business
 //! calendar the live service uses ([`crate::core::calendar`]), on weekdays
 //! in one zone for the whole network (sites' own time zones and holidays
-//! are not modelled yet: an approximation that shifts a few deadlines by
+//! are not modelled: an approximation that shifts a few deadlines by
 //! hours, documented in scenarios/README.md).
 use std::sync::LazyLock;
 

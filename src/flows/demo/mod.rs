@@ -158,13 +158,29 @@ fn parse_series(text: &str) -> AppResult<Vec<Series>> {
         .collect()
 }
 
+/// Seeds every kind of master data in dependency order, drawing from one
+/// generator in a fixed order so every demo database is identical.
 async fn seed(
     tx: &sea_orm::DatabaseTransaction,
     series: &[Series],
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     let mut rng = StdRng::seed_from_u64(SEED);
+    let sla_ids = seed_sla_classes(tx, now).await?;
+    let warehouse_ids = seed_warehouses(tx, now).await?;
+    seed_lanes(tx, &warehouse_ids, now).await?;
+    let site_ids = seed_sites(tx, &mut rng, &warehouse_ids, &sla_ids, now).await?;
+    for (n, s) in series.iter().enumerate() {
+        seed_part(tx, &mut rng, n, s, &site_ids, now).await?;
+    }
+    seed_vendors(tx, now).await
+}
 
+/// The SLA classes of [`SLA_CLASSES`]; returns their ids in that order.
+async fn seed_sla_classes(
+    tx: &sea_orm::DatabaseTransaction,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<i64>> {
     let mut sla_ids = Vec::new();
     for (code, name, minutes, business) in SLA_CLASSES {
         let row = sla_class::ActiveModel {
@@ -181,7 +197,15 @@ async fn seed(
         .await?;
         sla_ids.push(row.id);
     }
+    Ok(sla_ids)
+}
 
+/// The warehouse tree of [`WAREHOUSES`], parents first; returns each
+/// warehouse's code, id and kind, which lanes and sites are laid along.
+async fn seed_warehouses(
+    tx: &sea_orm::DatabaseTransaction,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<(&'static str, i64, WarehouseKind)>> {
     let mut warehouse_ids: Vec<(&str, i64, WarehouseKind)> = Vec::new();
     for (code, name, kind, region, parent) in WAREHOUSES {
         let parent_id = parent.and_then(|p| warehouse_ids.iter().find(|w| w.0 == p).map(|w| w.1));
@@ -200,14 +224,21 @@ async fn seed(
         .await?;
         warehouse_ids.push((code, row.id, kind));
     }
+    Ok(warehouse_ids)
+}
 
-    // Lanes both ways along the tree, plus lateral lanes between regional
-    // warehouses and between forward locations of the same region.
+/// Lanes both ways along the tree, plus lateral lanes between regional
+/// warehouses and between forward locations of the same region.
+async fn seed_lanes(
+    tx: &sea_orm::DatabaseTransaction,
+    warehouse_ids: &[(&str, i64, WarehouseKind)],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     let mut lanes: Vec<(i64, i64, f64, i64)> = Vec::new();
     for (code, _, kind, region, parent) in WAREHOUSES {
-        let id = find_id(&warehouse_ids, code);
+        let id = find_id(warehouse_ids, code);
         if let Some(p) = parent {
-            let pid = find_id(&warehouse_ids, p);
+            let pid = find_id(warehouse_ids, p);
             let (hours, cost) = if kind == WarehouseKind::Regional {
                 (10.0, 180)
             } else {
@@ -218,7 +249,7 @@ async fn seed(
         }
         for (other, _, other_kind, other_region, _) in WAREHOUSES {
             if other != code && other_kind == kind && kind != WarehouseKind::CentralDepot {
-                let oid = find_id(&warehouse_ids, other);
+                let oid = find_id(warehouse_ids, other);
                 if kind == WarehouseKind::Regional {
                     lanes.push((id, oid, 8.0, 150));
                 } else if other_region == region {
@@ -241,7 +272,18 @@ async fn seed(
             ..Default::default()
         });
     lane::Entity::insert_many(lane_rows).exec(tx).await?;
+    Ok(())
+}
 
+/// Forty sites spread over the forward locations, every fifth on the
+/// 4-hour class; returns their ids.
+async fn seed_sites(
+    tx: &sea_orm::DatabaseTransaction,
+    rng: &mut StdRng,
+    warehouse_ids: &[(&str, i64, WarehouseKind)],
+    sla_ids: &[i64],
+    now: DateTime<Utc>,
+) -> AppResult<Vec<i64>> {
     let forward: Vec<i64> = warehouse_ids
         .iter()
         .filter(|w| w.2 == WarehouseKind::Forward)
@@ -275,71 +317,86 @@ async fn seed(
         .await?;
         site_ids.push(row.id);
     }
+    Ok(site_ids)
+}
 
-    for (n, s) in series.iter().enumerate() {
-        let (prefix, name, base_cost, repairable) = FAMILIES[n % FAMILIES.len()];
-        let cost = Decimal::from(base_cost) * Decimal::from(rng.random_range(80..=120u32))
-            / Decimal::from(100);
-        // The installed base: each part at 3 to 12 sites, 1 to 20 units each.
-        let mut placements = Vec::new();
-        for _ in 0..rng.random_range(3..=12usize) {
-            let site = site_ids[rng.random_range(0..site_ids.len())];
-            if !placements.iter().any(|(s, _)| *s == site) {
-                placements.push((site, rng.random_range(1..=20i32)));
-            }
+/// The `n`th part, from demand series `s`: a family name and cost, an
+/// installed base at 3 to 12 sites, and the failure rate that spreads the
+/// series' mean demand over that base.
+async fn seed_part(
+    tx: &sea_orm::DatabaseTransaction,
+    rng: &mut StdRng,
+    n: usize,
+    s: &Series,
+    site_ids: &[i64],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let (prefix, name, base_cost, repairable) = FAMILIES[n % FAMILIES.len()];
+    let cost = Decimal::from(base_cost) * Decimal::from(rng.random_range(80..=120u32))
+        / Decimal::from(100);
+    // The installed base: each part at 3 to 12 sites, 1 to 20 units each.
+    let mut placements = Vec::new();
+    for _ in 0..rng.random_range(3..=12usize) {
+        let site = site_ids[rng.random_range(0..site_ids.len())];
+        if !placements.iter().any(|(s, _)| *s == site) {
+            placements.push((site, rng.random_range(1..=20i32)));
         }
-        let installed: i32 = placements.iter().map(|p| p.1).sum();
-        let mean_monthly = s.monthly.iter().sum::<u32>() as f64 / s.monthly.len().max(1) as f64;
-        let failure_rate = (mean_monthly * 12.0 / f64::from(installed.max(1)) * 1e4).round() / 1e4;
-        let row = part::ActiveModel {
-            part_number: Set(format!("{prefix}-{}", s.id)),
-            description: Set(format!("{name} (demand series {})", s.id)),
-            unit_of_measure: Set("EA".into()),
-            unit_cost: Set(cost.round_dp(2).normalize().to_string()),
-            currency: Set("EUR".into()),
-            kind: Set(if repairable {
-                PartKind::Repairable
-            } else {
-                PartKind::Consumable
-            }),
-            criticality: Set([
-                Criticality::Medium,
-                Criticality::High,
-                Criticality::Critical,
-                Criticality::Low,
-            ][n % 4]),
-            annual_failure_rate: Set(failure_rate),
-            lead_time_days: Set(rng.random_range(14..=120)),
-            repair_turnaround_days: Set(if repairable {
-                rng.random_range(7..=45)
-            } else {
-                0
-            }),
-            serialized: Set(repairable && base_cost >= 2000),
-            lifecycle: Set(if n % 25 == 24 {
-                Lifecycle::EndOfLife
-            } else {
-                Lifecycle::Active
-            }),
-            active: Set(true),
-            created_at: Set(now),
+    }
+    let installed: i32 = placements.iter().map(|p| p.1).sum();
+    let mean_monthly = s.monthly.iter().sum::<u32>() as f64 / s.monthly.len().max(1) as f64;
+    let failure_rate = (mean_monthly * 12.0 / f64::from(installed.max(1)) * 1e4).round() / 1e4;
+    let row = part::ActiveModel {
+        part_number: Set(format!("{prefix}-{}", s.id)),
+        description: Set(format!("{name} (demand series {})", s.id)),
+        unit_of_measure: Set("EA".into()),
+        unit_cost: Set(cost.round_dp(2).normalize().to_string()),
+        currency: Set("EUR".into()),
+        kind: Set(if repairable {
+            PartKind::Repairable
+        } else {
+            PartKind::Consumable
+        }),
+        criticality: Set([
+            Criticality::Medium,
+            Criticality::High,
+            Criticality::Critical,
+            Criticality::Low,
+        ][n % 4]),
+        annual_failure_rate: Set(failure_rate),
+        lead_time_days: Set(rng.random_range(14..=120)),
+        repair_turnaround_days: Set(if repairable {
+            rng.random_range(7..=45)
+        } else {
+            0
+        }),
+        serialized: Set(repairable && base_cost >= 2000),
+        lifecycle: Set(if n % 25 == 24 {
+            Lifecycle::EndOfLife
+        } else {
+            Lifecycle::Active
+        }),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(tx)
+    .await?;
+    let rows = placements
+        .into_iter()
+        .map(|(site_id, quantity)| installed_base::ActiveModel {
+            site_id: Set(site_id),
+            part_id: Set(row.id),
+            quantity: Set(quantity),
             updated_at: Set(now),
             ..Default::default()
-        }
-        .insert(tx)
-        .await?;
-        let rows = placements
-            .into_iter()
-            .map(|(site_id, quantity)| installed_base::ActiveModel {
-                site_id: Set(site_id),
-                part_id: Set(row.id),
-                quantity: Set(quantity),
-                updated_at: Set(now),
-                ..Default::default()
-            });
-        installed_base::Entity::insert_many(rows).exec(tx).await?;
-    }
+        });
+    installed_base::Entity::insert_many(rows).exec(tx).await?;
+    Ok(())
+}
 
+/// Four vendors: suppliers, a repair shop and one that does both.
+async fn seed_vendors(tx: &sea_orm::DatabaseTransaction, now: DateTime<Utc>) -> AppResult<()> {
     let vendors = [
         ("NOKRA", "Nokra Networks", VendorKind::Both, 60, Some(21)),
         (

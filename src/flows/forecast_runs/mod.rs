@@ -233,108 +233,12 @@ pub async fn run(
     let mut v = Validator::new();
     let method = method_of(&req, &mut v);
     let horizon = req.horizon.unwrap_or(1).clamp(1, 60) as usize;
-    let ledger_only = [
-        ("bucket", req.bucket.is_some()),
-        ("periods", req.periods.is_some()),
-        ("warehouse_id", req.warehouse_id.is_some()),
-        ("part_ids", req.part_ids.is_some()),
-        ("installed_base", req.installed_base),
-        ("as_of", req.as_of.is_some()),
-    ];
     let (results, bucket, window) = match req.source {
-        ForecastSource::Upload => {
-            for (field, given) in ledger_only {
-                v.check(!given, field, "applies to ledger runs only");
-            }
-            let series = req.series.as_deref().unwrap_or_default();
-            v.check(
-                !series.is_empty(),
-                "series",
-                "must have at least one series",
-            );
-            v.check(
-                series.len() <= MAX_SERIES,
-                "series",
-                format!("must have at most {MAX_SERIES} series"),
-            );
-            for (i, s) in series.iter().enumerate() {
-                v.text(&format!("series[{i}].id"), &s.id, 200);
-                v.check(
-                    s.values.len() <= MAX_PERIODS,
-                    &format!("series[{i}].values"),
-                    format!("must have at most {MAX_PERIODS} periods"),
-                );
-                if let Some(j) = s.values.iter().position(|x| !x.is_finite() || *x < 0.0) {
-                    v.check(
-                        false,
-                        &format!("series[{i}].values[{j}]"),
-                        "must be a number >= 0",
-                    );
-                }
-            }
-            v.finish()?;
-            let results = series
-                .iter()
-                .map(|s| forecast_series(&s.id, &s.values, method, &req, horizon))
-                .collect::<Vec<_>>();
-            (results, None, None)
-        }
+        ForecastSource::Upload => (upload_forecasts(&req, method, horizon, v)?, None, None),
         ForecastSource::Ledger => {
-            v.check(
-                req.series.is_none(),
-                "series",
-                "applies to upload runs only",
-            );
-            let bucket = req.bucket.unwrap_or(Bucket::Month);
-            let periods = req.periods.unwrap_or(24);
-            v.range_i64("periods", periods.into(), 3, 520);
-            if let Some(ids) = &req.part_ids {
-                v.check(
-                    ids.len() <= 1000,
-                    "part_ids",
-                    "must have at most 1000 parts",
-                );
-            }
-            v.finish()?;
-            if let Some(w) = req.warehouse_id {
-                crate::store::lookups::active_warehouse(db, w, "warehouse_id").await?;
-            }
-            let (from, to) = history::window(bucket, periods, req.as_of.unwrap_or(now));
-            let series = history::demand_series(
-                db,
-                bucket,
-                from,
-                to,
-                req.warehouse_id,
-                req.part_ids.as_deref(),
-            )
-            .await?;
-            let rates = if req.installed_base {
-                installed_rates(db, bucket).await?
-            } else {
-                HashMap::new()
-            };
-            let rule = match bucket {
-                Bucket::Month => BlendRule::MONTHLY,
-                Bucket::Week => BlendRule::WEEKLY,
-            };
-            let mut results = Vec::with_capacity(series.len());
-            for s in series {
-                let key = format!("{}:{}", s.part_id, s.warehouse_id);
-                let mut f = forecast_series(&key, &s.values, method, &req, horizon);
-                if let Some(rate) = rates.get(&(s.part_id, s.warehouse_id)) {
-                    let history_periods = first_demand_age(&s.values);
-                    for x in &mut f.forecast {
-                        *x = rule
-                            .blend(*x, history_periods, *rate)
-                            .map_err(|e| AppError::Internal(e.to_string()))?;
-                    }
-                }
-                f.part_id = Some(s.part_id);
-                f.warehouse_id = Some(s.warehouse_id);
-                results.push(f);
-            }
-            (results, Some(bucket), Some((from, to)))
+            let (results, bucket, window) =
+                ledger_forecasts(db, &req, method, horizon, v, now).await?;
+            (results, Some(bucket), Some(window))
         }
     };
     let (source, warehouse) = match req.source {
@@ -379,6 +283,128 @@ pub async fn run(
         forecast_result::Entity::insert_many(rows).exec(db).await?;
     }
     ForecastRun::from_row(row, Some(results))
+}
+
+/// An upload run: the caller's own series, checked (none of the ledger's
+/// options, at most [`MAX_SERIES`] series of at most [`MAX_PERIODS`]
+/// values `>= 0`) together with the errors already in `v`, then forecast.
+fn upload_forecasts(
+    req: &ForecastRequest,
+    method: Option<Method>,
+    horizon: usize,
+    mut v: Validator,
+) -> AppResult<Vec<SeriesForecast>> {
+    let ledger_only = [
+        ("bucket", req.bucket.is_some()),
+        ("periods", req.periods.is_some()),
+        ("warehouse_id", req.warehouse_id.is_some()),
+        ("part_ids", req.part_ids.is_some()),
+        ("installed_base", req.installed_base),
+        ("as_of", req.as_of.is_some()),
+    ];
+    for (field, given) in ledger_only {
+        v.check(!given, field, "applies to ledger runs only");
+    }
+    let series = req.series.as_deref().unwrap_or_default();
+    v.check(
+        !series.is_empty(),
+        "series",
+        "must have at least one series",
+    );
+    v.check(
+        series.len() <= MAX_SERIES,
+        "series",
+        format!("must have at most {MAX_SERIES} series"),
+    );
+    for (i, s) in series.iter().enumerate() {
+        v.text(&format!("series[{i}].id"), &s.id, 200);
+        v.check(
+            s.values.len() <= MAX_PERIODS,
+            &format!("series[{i}].values"),
+            format!("must have at most {MAX_PERIODS} periods"),
+        );
+        if let Some(j) = s.values.iter().position(|x| !x.is_finite() || *x < 0.0) {
+            v.check(
+                false,
+                &format!("series[{i}].values[{j}]"),
+                "must be a number >= 0",
+            );
+        }
+    }
+    v.finish()?;
+    Ok(series
+        .iter()
+        .map(|s| forecast_series(&s.id, &s.values, method, req, horizon))
+        .collect())
+}
+
+/// A ledger run: the recorded demand per part and warehouse over the
+/// window before `as_of` (checked together with the errors already in
+/// `v`), each series forecast and, with `installed_base`, blended with its
+/// installed-base rate. Returns the forecasts, the bucket and the window.
+async fn ledger_forecasts(
+    db: &impl ConnectionTrait,
+    req: &ForecastRequest,
+    method: Option<Method>,
+    horizon: usize,
+    mut v: Validator,
+    now: DateTime<Utc>,
+) -> AppResult<(Vec<SeriesForecast>, Bucket, (DateTime<Utc>, DateTime<Utc>))> {
+    v.check(
+        req.series.is_none(),
+        "series",
+        "applies to upload runs only",
+    );
+    let bucket = req.bucket.unwrap_or(Bucket::Month);
+    let periods = req.periods.unwrap_or(24);
+    v.range_i64("periods", periods.into(), 3, 520);
+    if let Some(ids) = &req.part_ids {
+        v.check(
+            ids.len() <= 1000,
+            "part_ids",
+            "must have at most 1000 parts",
+        );
+    }
+    v.finish()?;
+    if let Some(w) = req.warehouse_id {
+        crate::store::lookups::active_warehouse(db, w, "warehouse_id").await?;
+    }
+    let (from, to) = history::window(bucket, periods, req.as_of.unwrap_or(now));
+    let series = history::demand_series(
+        db,
+        bucket,
+        from,
+        to,
+        req.warehouse_id,
+        req.part_ids.as_deref(),
+    )
+    .await?;
+    let rates = if req.installed_base {
+        installed_rates(db, bucket).await?
+    } else {
+        HashMap::new()
+    };
+    let rule = match bucket {
+        Bucket::Month => BlendRule::MONTHLY,
+        Bucket::Week => BlendRule::WEEKLY,
+    };
+    let mut results = Vec::with_capacity(series.len());
+    for s in series {
+        let key = format!("{}:{}", s.part_id, s.warehouse_id);
+        let mut f = forecast_series(&key, &s.values, method, req, horizon);
+        if let Some(rate) = rates.get(&(s.part_id, s.warehouse_id)) {
+            let history_periods = first_demand_age(&s.values);
+            for x in &mut f.forecast {
+                *x = rule
+                    .blend(*x, history_periods, *rate)
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+            }
+        }
+        f.part_id = Some(s.part_id);
+        f.warehouse_id = Some(s.warehouse_id);
+        results.push(f);
+    }
+    Ok((results, bucket, (from, to)))
 }
 
 /// Periods since the first demand: how much history the service really has

@@ -1,5 +1,5 @@
-//! Logistics KPIs of process group 4.2 (issue 5, item 8) over a window
-//! `[from, to)`, computed from the stored documents and the ledger:
+//! Logistics KPIs of process group 4.2 over a window `[from, to)`,
+//! computed from the stored documents and the ledger:
 //!
 //! - **On-time delivery (OTS)**: shipments delivered in the window; the
 //!   share delivered at or before their estimated arrival.
@@ -26,7 +26,7 @@
 //! repair lines when their order was sent from it, movements when they
 //! leave it, and ITO rows are that warehouse's. Ratios are decimal strings;
 //! a ratio whose denominator is zero is `null`.
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use entities::vocabulary::{LocationKind, MovementType, RepairOutcome};
@@ -43,6 +43,7 @@ use crate::store::error::{AppError, AppResult};
 
 /// The longest window: five years.
 pub const MAX_WINDOW_DAYS: i64 = 5 * 366;
+const SECONDS_PER_DAY: i64 = 86_400;
 
 /// Query of `GET /api/v1/kpis/logistics`.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
@@ -162,12 +163,46 @@ fn validate(w: &KpiWindow) -> AppResult<()> {
 /// Computes every KPI over the window.
 pub async fn logistics(db: &impl ConnectionTrait, w: KpiWindow) -> AppResult<LogisticsKpis> {
     validate(&w)?;
-    let wh = w.warehouse_id;
-    let from_wh = |kind: LocationKind, id: Option<i64>| {
-        kind == LocationKind::Warehouse && wh.is_none_or(|x| id == Some(x))
-    };
+    let shipping = shipping(db, &w).await?;
+    let repairs = repairs(db, &w).await?;
+    let unit_cost = unit_costs(db).await?;
+    let outflow = outflow(db, &w, &unit_cost).await?;
+    let on_hand = on_hand_value(db, w.warehouse_id, &unit_cost).await?;
+    let inventory_turnover_days = turnover(&w, &on_hand, &outflow.issued);
+    Ok(LogisticsKpis {
+        from: w.from,
+        to: w.to,
+        warehouse_id: w.warehouse_id,
+        on_time_delivery: share(shipping.on_time, shipping.delivered),
+        repair_success_rate: share(repairs.repaired, repairs.returned),
+        repair_on_time_rate: share(repairs.on_time, repairs.returned),
+        average_repair_cycle_days: repairs.average_cycle(),
+        logistics_cost_rate: AmountRatio {
+            numerator: shipping.cost.normalize(),
+            denominator: outflow.moved_out.normalize(),
+            value: (!outflow.moved_out.is_zero())
+                .then(|| (shipping.cost / outflow.moved_out).round_dp(4).normalize()),
+        },
+        inventory_turnover_days,
+    })
+}
 
-    // On-time delivery and shipment cost.
+/// Whether a location of `kind` and `id` is a warehouse the window counts:
+/// any warehouse, or only the window's own.
+fn counted_warehouse(w: &KpiWindow, kind: LocationKind, id: Option<i64>) -> bool {
+    kind == LocationKind::Warehouse && w.warehouse_id.is_none_or(|x| id == Some(x))
+}
+
+/// Shipments delivered in the window, those delivered on time, and the
+/// cost of those dispatched in it.
+struct Shipping {
+    delivered: i64,
+    on_time: i64,
+    cost: Decimal,
+}
+
+/// On-time delivery and the numerator of the logistics cost rate.
+async fn shipping(db: &impl ConnectionTrait, w: &KpiWindow) -> AppResult<Shipping> {
     let shipments = shipment::Entity::find()
         .filter(
             shipment::Column::DeliveredAt
@@ -176,21 +211,53 @@ pub async fn logistics(db: &impl ConnectionTrait, w: KpiWindow) -> AppResult<Log
         )
         .all(db)
         .await?;
-    let (mut delivered, mut on_time, mut cost) = (0i64, 0i64, Decimal::ZERO);
+    let mut totals = Shipping {
+        delivered: 0,
+        on_time: 0,
+        cost: Decimal::ZERO,
+    };
     for s in &shipments {
-        if wh.is_some() && !from_wh(s.origin_kind, s.origin_id) {
+        if w.warehouse_id.is_some() && !counted_warehouse(w, s.origin_kind, s.origin_id) {
             continue;
         }
-        if let Some(d) = s.delivered_at.filter(|d| in_window(*d, &w)) {
-            delivered += 1;
-            on_time += i64::from(d <= s.estimated_arrival_at);
+        if let Some(d) = s.delivered_at.filter(|d| in_window(*d, w)) {
+            totals.delivered += 1;
+            totals.on_time += i64::from(d <= s.estimated_arrival_at);
         }
-        if in_window(s.dispatched_at, &w) {
-            cost += Money::from_db(&s.cost)?.amount();
+        if in_window(s.dispatched_at, w) {
+            totals.cost += Money::from_db(&s.cost)?.amount();
         }
     }
+    Ok(totals)
+}
 
-    // Repair lines returned in the window, through the repair report.
+/// Repair lines returned in the window: how many, how many repaired, how
+/// many on time, and their summed turnaround.
+struct Repairs {
+    returned: i64,
+    repaired: i64,
+    on_time: i64,
+    cycle_seconds: i64,
+}
+
+impl Repairs {
+    fn average_cycle(&self) -> CycleDays {
+        let cycle_days = Decimal::from(self.cycle_seconds) / Decimal::from(SECONDS_PER_DAY);
+        CycleDays {
+            numerator: cycle_days.round_dp(2).normalize(),
+            denominator: self.returned,
+            value: (self.returned != 0).then(|| {
+                (cycle_days / Decimal::from(self.returned))
+                    .round_dp(2)
+                    .normalize()
+            }),
+        }
+    }
+}
+
+/// The repair KPIs, read through the repair report's own line view so
+/// `on_time` and the turnaround mean what the report says.
+async fn repairs(db: &impl ConnectionTrait, w: &KpiWindow) -> AppResult<Repairs> {
     let lines = repair_line::Entity::find()
         .filter(repair_line::Column::ReturnedAt.gte(w.from))
         .filter(repair_line::Column::ReturnedAt.lt(w.to))
@@ -204,36 +271,63 @@ pub async fn logistics(db: &impl ConnectionTrait, w: KpiWindow) -> AppResult<Log
         .into_iter()
         .map(|o| (o.id, o))
         .collect();
-    let (mut returned, mut repaired, mut repair_on_time, mut cycle_seconds) = (0i64, 0, 0, 0i64);
+    let mut totals = Repairs {
+        returned: 0,
+        repaired: 0,
+        on_time: 0,
+        cycle_seconds: 0,
+    };
     for l in lines {
         let Some(order) = orders.get(&l.repair_order_id) else {
             continue;
         };
-        if wh.is_some_and(|x| x != order.warehouse_id) {
+        if w.warehouse_id.is_some_and(|x| x != order.warehouse_id) {
             continue;
         }
         let line = line_from_row(l, order.sent_at)?;
         if line.outcome == RepairOutcome::Pending {
             continue;
         }
-        returned += 1;
-        repaired += i64::from(line.outcome == RepairOutcome::Repaired);
-        repair_on_time += i64::from(line.on_time == Some(true));
-        cycle_seconds += line.turnaround_seconds.unwrap_or(0);
+        totals.returned += 1;
+        totals.repaired += i64::from(line.outcome == RepairOutcome::Repaired);
+        totals.on_time += i64::from(line.on_time == Some(true));
+        totals.cycle_seconds += line.turnaround_seconds.unwrap_or(0);
     }
-    let day = Decimal::from(86_400);
-    let cycle_days = Decimal::from(cycle_seconds) / day;
+    Ok(totals)
+}
 
-    // Stock moved out of warehouses and issued to the field.
-    let unit_cost: HashMap<i64, Decimal> = part::Entity::find()
+/// Every part's current unit cost, which values both the movements and
+/// the stock on hand.
+async fn unit_costs(db: &impl ConnectionTrait) -> AppResult<HashMap<i64, Decimal>> {
+    part::Entity::find()
         .all(db)
         .await?
         .into_iter()
         .map(|p| Ok((p.id, Money::from_db(&p.unit_cost)?.amount())))
-        .collect::<AppResult<_>>()?;
-    let cost_of = |part: i64, qty: i32| {
-        unit_cost.get(&part).copied().unwrap_or_default() * Decimal::from(qty)
-    };
+        .collect()
+}
+
+/// `qty` units of `part` at its current unit cost (zero for an unknown
+/// part).
+fn value_of(unit_cost: &HashMap<i64, Decimal>, part: i64, qty: i32) -> Decimal {
+    unit_cost.get(&part).copied().unwrap_or_default() * Decimal::from(qty)
+}
+
+/// Stock moved out of the counted warehouses in the window, and the part
+/// of it issued to the field per (warehouse, part).
+struct Outflow {
+    moved_out: Decimal,
+    issued: BTreeMap<(i64, i64), Decimal>,
+}
+
+/// The denominators of the logistics cost rate and of ITO: issue and
+/// transfer-shipment movements in the window, valued, leaving out those
+/// reversed since.
+async fn outflow(
+    db: &impl ConnectionTrait,
+    w: &KpiWindow,
+    unit_cost: &HashMap<i64, Decimal>,
+) -> AppResult<Outflow> {
     let reversed: HashSet<i64> = stock_movement::Entity::find()
         .filter(stock_movement::Column::ReversesMovementId.is_not_null())
         .all(db)
@@ -250,39 +344,57 @@ pub async fn logistics(db: &impl ConnectionTrait, w: KpiWindow) -> AppResult<Log
         )
         .all(db)
         .await?;
-    let mut moved_out = Decimal::ZERO;
-    // (warehouse, part) -> value issued to the field.
-    let mut issued: BTreeMap<(i64, i64), Decimal> = BTreeMap::new();
+    let mut outflow = Outflow {
+        moved_out: Decimal::ZERO,
+        issued: BTreeMap::new(),
+    };
     for m in moves {
-        if reversed.contains(&m.id) || !from_wh(m.from_kind, m.from_id) {
+        if reversed.contains(&m.id) || !counted_warehouse(w, m.from_kind, m.from_id) {
             continue;
         }
-        let value = cost_of(m.part_id, m.quantity);
-        moved_out += value;
+        let value = value_of(unit_cost, m.part_id, m.quantity);
+        outflow.moved_out += value;
         let to_field = m.to_kind == LocationKind::Site || m.to_kind == LocationKind::External;
         if m.movement_type == MovementType::Issue
             && to_field
             && let Some(from) = m.from_id
         {
-            *issued.entry((from, m.part_id)).or_default() += value;
+            *outflow.issued.entry((from, m.part_id)).or_default() += value;
         }
     }
+    Ok(outflow)
+}
 
-    // On-hand value now, per warehouse and part.
+/// On-hand value now (all conditions) per (warehouse, part): ITO's
+/// approximation of the average over the window.
+async fn on_hand_value(
+    db: &impl ConnectionTrait,
+    warehouse_id: Option<i64>,
+    unit_cost: &HashMap<i64, Decimal>,
+) -> AppResult<BTreeMap<(i64, i64), Decimal>> {
     let mut on_hand: BTreeMap<(i64, i64), Decimal> = BTreeMap::new();
     let mut balances = stock_balance::Entity::find();
-    if let Some(x) = wh {
+    if let Some(x) = warehouse_id {
         balances = balances.filter(stock_balance::Column::WarehouseId.eq(x));
     }
     for b in balances.all(db).await? {
         if b.on_hand != 0 {
             *on_hand.entry((b.warehouse_id, b.part_id)).or_default() +=
-                cost_of(b.part_id, b.on_hand);
+                value_of(unit_cost, b.part_id, b.on_hand);
         }
     }
+    Ok(on_hand)
+}
 
-    let days = Decimal::from((w.to - w.from).num_seconds()) / day;
-    let turnover = |warehouse_id: i64, part_id: Option<i64>, value: Decimal, out: Decimal| {
+/// ITO per part in a warehouse and per warehouse (the sums of its parts):
+/// on-hand value over the value issued per day of the window.
+fn turnover(
+    w: &KpiWindow,
+    on_hand: &BTreeMap<(i64, i64), Decimal>,
+    issued: &BTreeMap<(i64, i64), Decimal>,
+) -> InventoryTurnover {
+    let days = Decimal::from((w.to - w.from).num_seconds()) / Decimal::from(SECONDS_PER_DAY);
+    let row = |warehouse_id: i64, part_id: Option<i64>, value: Decimal, out: Decimal| {
         let daily = out / days;
         TurnoverRow {
             warehouse_id,
@@ -292,8 +404,7 @@ pub async fn logistics(db: &impl ConnectionTrait, w: KpiWindow) -> AppResult<Log
             value: (!out.is_zero()).then(|| (value * days / out).round_dp(2).normalize()),
         }
     };
-    let keys: std::collections::BTreeSet<(i64, i64)> =
-        on_hand.keys().chain(issued.keys()).copied().collect();
+    let keys: BTreeSet<(i64, i64)> = on_hand.keys().chain(issued.keys()).copied().collect();
     let mut per_warehouse: BTreeMap<i64, (Decimal, Decimal)> = BTreeMap::new();
     let mut by_part = Vec::new();
     for (wid, pid) in keys {
@@ -302,37 +413,14 @@ pub async fn logistics(db: &impl ConnectionTrait, w: KpiWindow) -> AppResult<Log
         let e = per_warehouse.entry(wid).or_default();
         e.0 += v;
         e.1 += o;
-        by_part.push(turnover(wid, Some(pid), v, o));
+        by_part.push(row(wid, Some(pid), v, o));
     }
     let by_warehouse = per_warehouse
         .into_iter()
-        .map(|(wid, (v, o))| turnover(wid, None, v, o))
+        .map(|(wid, (v, o))| row(wid, None, v, o))
         .collect();
-
-    Ok(LogisticsKpis {
-        from: w.from,
-        to: w.to,
-        warehouse_id: wh,
-        on_time_delivery: share(on_time, delivered),
-        repair_success_rate: share(repaired, returned),
-        repair_on_time_rate: share(repair_on_time, returned),
-        average_repair_cycle_days: CycleDays {
-            numerator: cycle_days.round_dp(2).normalize(),
-            denominator: returned,
-            value: (returned != 0).then(|| {
-                (cycle_days / Decimal::from(returned))
-                    .round_dp(2)
-                    .normalize()
-            }),
-        },
-        logistics_cost_rate: AmountRatio {
-            numerator: cost.normalize(),
-            denominator: moved_out.normalize(),
-            value: (!moved_out.is_zero()).then(|| (cost / moved_out).round_dp(4).normalize()),
-        },
-        inventory_turnover_days: InventoryTurnover {
-            by_warehouse,
-            by_part,
-        },
-    })
+    InventoryTurnover {
+        by_warehouse,
+        by_part,
+    }
 }

@@ -437,7 +437,6 @@ pub async fn receive(
         .apply(db, now)
         .await?;
     active_warehouse(db, order.warehouse_id, "warehouse_id").await?;
-
     let lines: HashMap<i64, purchase_order_line::Model> = line_rows(db, &[id])
         .await?
         .remove(&id)
@@ -445,6 +444,32 @@ pub async fn receive(
         .into_iter()
         .map(|l| (l.part_id, l))
         .collect();
+    check_outstanding(id, &req, &lines)?;
+    let part_ids: Vec<i64> = req.lines.iter().map(|l| l.part_id).collect();
+    let parts = crate::store::lookups::active_parts(db, &part_ids).await?;
+    crate::store::serials::check_request(
+        &parts,
+        req.lines
+            .iter()
+            .map(|l| (l.part_id, l.quantity, l.serials.as_slice())),
+    )?;
+    raise_received(db, &req, &lines).await?;
+    let document = post_receipt(db, actor_id, &order, req, now).await?;
+    advance_after_receipt(db, id, now).await?;
+    Ok(PurchaseReceipt {
+        purchase_order: get(db, id).await?,
+        document,
+    })
+}
+
+/// Every received part is on the order and no line receives more than is
+/// still outstanding on it.
+fn check_outstanding(
+    id: i64,
+    req: &PurchaseReceiveRequest,
+    lines: &HashMap<i64, purchase_order_line::Model>,
+) -> AppResult<()> {
+    let mut v = Validator::new();
     for (i, l) in req.lines.iter().enumerate() {
         let field = format!("lines[{i}].quantity");
         match lines.get(&l.part_id) {
@@ -467,21 +492,21 @@ pub async fn receive(
             }
         }
     }
-    v.finish()?;
-    let part_ids: Vec<i64> = req.lines.iter().map(|l| l.part_id).collect();
-    let parts = crate::store::lookups::active_parts(db, &part_ids).await?;
-    crate::store::serials::check_request(
-        &parts,
-        req.lines
-            .iter()
-            .map(|l| (l.part_id, l.quantity, l.serials.as_slice())),
-    )?;
+    Ok(v.finish()?)
+}
 
+/// Raises each line's received quantity, only while it stays within the
+/// ordered quantity.
+async fn raise_received(
+    db: &impl ConnectionTrait,
+    req: &PurchaseReceiveRequest,
+    lines: &HashMap<i64, purchase_order_line::Model>,
+) -> AppResult<()> {
     for (i, l) in req.lines.iter().enumerate() {
         let Some(line) = lines.get(&l.part_id) else {
             continue;
         };
-        // The guard is the authority; the check above only names the line
+        // The guard is the authority; the check before only names the line
         // without a round trip per line in the common refusal.
         let stmt = Query::update()
             .table(purchase_order_line::Entity)
@@ -500,7 +525,18 @@ pub async fn receive(
             ));
         }
     }
+    Ok(())
+}
 
+/// Posts the `purchase_receipt` document: every line from the supplier
+/// into the order's warehouse in the condition it arrived in.
+async fn post_receipt(
+    db: &impl ConnectionTrait,
+    actor_id: i64,
+    order: &purchase_order::Model,
+    req: PurchaseReceiveRequest,
+    now: DateTime<Utc>,
+) -> AppResult<Document> {
     let moves = req
         .lines
         .iter()
@@ -518,11 +554,11 @@ pub async fn receive(
         })
         .collect();
     let reference = if req.reference.is_empty() {
-        format!("PO {id}")
+        format!("PO {}", order.id)
     } else {
         req.reference
     };
-    let document = allocation::post(
+    allocation::post(
         db,
         NewDocument {
             doc_type: DocumentType::PurchaseReceipt,
@@ -530,15 +566,23 @@ pub async fn receive(
             reference,
             reason: String::new(),
             counterparty: COUNTERPARTY.to_owned(),
-            counterparty_id: Some(id),
+            counterparty_id: Some(order.id),
             reverses_document_id: None,
             actor_id,
         },
         moves,
         now,
     )
-    .await?;
+    .await
+}
 
+/// `received` (and closed) once every line is in, else
+/// `partially_received`.
+async fn advance_after_receipt(
+    db: &impl ConnectionTrait,
+    id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     let all_in = purchase_order_line::Entity::find()
         .filter(L::PurchaseOrderId.eq(id))
         .all(db)
@@ -555,10 +599,7 @@ pub async fn receive(
         step = step.set(P::ClosedAt, now);
     }
     step.apply(db, now).await?;
-    Ok(PurchaseReceipt {
-        purchase_order: get(db, id).await?,
-        document,
-    })
+    Ok(())
 }
 
 /// Cancels an order nothing has been received against.

@@ -20,22 +20,23 @@
 //! closes the order; on SQLite write transactions are serialised anyway.
 //!
 //! # Repeat repair
-//! Without serial numbers a unit cannot be told from another of its part
-//! number, so a line is flagged `repeat_repair` when a unit of the same
-//! part was repaired before and returned to the same warehouse: the best
-//! guess until serials land, when it becomes "this serial was repaired
-//! before". Pending and beyond-repair lines do not count: such a unit is
-//! still at the vendor or scrapped, so it cannot be the one failing again.
+//! A line of a serialized part is one unit, flagged `repeat_repair` when
+//! that serial came back repaired before. A unit of a part without serials
+//! cannot be told from another of its part number, so its line is flagged
+//! when a unit of the same part was repaired before and returned to the
+//! same warehouse: the best guess per part. Pending and beyond-repair lines
+//! do not count: such a unit is still at the vendor or scrapped, so it
+//! cannot be the one failing again.
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use entities::repair_line::{self, Column as L};
 use entities::repair_order::{self, Column as O};
-use entities::vendor;
 use entities::vocabulary::{
     Condition, DocumentType, LocationKind, MovementType, PartKind, RepairOutcome, RepairStatus,
     VendorKind,
 };
+use entities::{part, vendor};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -49,7 +50,7 @@ use crate::core::validate::{MAX_LINE_QUANTITY, MAX_LINES, MAX_NAME, MAX_TEXT};
 use crate::core::{Money, Validator};
 use crate::flows::allocation;
 use crate::store::error::{AppError, AppResult};
-use crate::store::ledger::{Location, NewDocument, NewMovement};
+use crate::store::ledger::{Document, Location, NewDocument, NewMovement};
 use crate::store::lookups::{active_parts, active_warehouse};
 use crate::store::paging::{Page, PageParams};
 use crate::store::serials;
@@ -174,8 +175,9 @@ pub struct RepairLine {
     pub measures: String,
     #[schema(value_type = Option<String>)]
     pub cost: Option<Decimal>,
-    /// A unit of this part was repaired before and returned to this
-    /// warehouse (see the module doc: per part until serials land).
+    /// This unit (its serial) was repaired before; for a part without
+    /// serials, a unit of this part was repaired before and returned to
+    /// this warehouse (see the module doc).
     pub repeat_repair: bool,
     /// Send-out plus the vendor's repair turnaround (the part's for the
     /// internal centre).
@@ -308,6 +310,35 @@ pub async fn send(
     req: SendRequest,
     now: DateTime<Utc>,
 ) -> AppResult<RepairOrder> {
+    check_send(&req)?;
+    active_warehouse(db, req.warehouse_id, "warehouse_id").await?;
+    let vendor = match req.vendor_id {
+        Some(id) => Some(repair_vendor(db, id).await?),
+        None => None,
+    };
+    let parts = check_send_lines(db, &req).await?;
+    let doc = post_send_out(db, actor_id, &req, now).await?;
+    let order = repair_order::ActiveModel {
+        vendor_id: Set(req.vendor_id),
+        warehouse_id: Set(req.warehouse_id),
+        status: Set(RepairStatus::Sent),
+        reference: Set(req.reference),
+        send_document_id: Set(Some(doc.id)),
+        created_by: Set(actor_id),
+        created_at: Set(now),
+        sent_at: Set(now),
+        closed_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    insert_lines(db, &order, vendor.as_ref(), &parts, &req.lines).await?;
+    get(db, order.id).await
+}
+
+/// The order on its own, before anything is read: line count, quantities
+/// and reference.
+fn check_send(req: &SendRequest) -> AppResult<()> {
     let mut v = Validator::new();
     let n = req.lines.len();
     v.check(n >= 1, "lines", "must have at least one line")
@@ -325,14 +356,19 @@ pub async fn send(
         );
     }
     v.optional_text("reference", &req.reference, MAX_NAME);
-    v.finish()?;
-    active_warehouse(db, req.warehouse_id, "warehouse_id").await?;
-    let vendor = match req.vendor_id {
-        Some(id) => Some(repair_vendor(db, id).await?),
-        None => None,
-    };
+    Ok(v.finish()?)
+}
+
+/// Every line's part is active and repairable (a consumable is scrapped,
+/// not repaired), its serials fit the part and name defective units at the
+/// sending warehouse. Returns the parts by id.
+async fn check_send_lines(
+    db: &impl ConnectionTrait,
+    req: &SendRequest,
+) -> AppResult<HashMap<i64, part::Model>> {
     let part_ids: Vec<i64> = req.lines.iter().map(|l| l.part_id).collect();
     let parts = active_parts(db, &part_ids).await?;
+    let mut v = Validator::new();
     for (i, l) in req.lines.iter().enumerate() {
         v.check(
             parts
@@ -357,7 +393,28 @@ pub async fn send(
         )
         .await?;
     }
+    Ok(parts)
+}
 
+/// The document's counterparty: the repair vendor, or the internal repair
+/// centre when there is none.
+fn counterparty(vendor_id: Option<i64>) -> String {
+    if vendor_id.is_some() {
+        "repair_vendor"
+    } else {
+        "internal_repair"
+    }
+    .to_owned()
+}
+
+/// Posts the `repair_send_out` document: every line's defective units
+/// from the warehouse to the vendor, still owned but off-site.
+async fn post_send_out(
+    db: &impl ConnectionTrait,
+    actor_id: i64,
+    req: &SendRequest,
+    now: DateTime<Utc>,
+) -> AppResult<Document> {
     let to = Location::virtual_(LocationKind::RepairVendor, req.vendor_id);
     let moves = req
         .lines
@@ -375,19 +432,14 @@ pub async fn send(
             serials: l.serials.clone(),
         })
         .collect();
-    let doc = allocation::post(
+    allocation::post(
         db,
         NewDocument {
             doc_type: DocumentType::RepairSendOut,
             warehouse_id: Some(req.warehouse_id),
             reference: req.reference.clone(),
             reason: String::new(),
-            counterparty: if req.vendor_id.is_some() {
-                "repair_vendor"
-            } else {
-                "internal_repair"
-            }
-            .to_owned(),
+            counterparty: counterparty(req.vendor_id),
             counterparty_id: req.vendor_id,
             reverses_document_id: None,
             actor_id,
@@ -395,28 +447,24 @@ pub async fn send(
         moves,
         now,
     )
-    .await?;
+    .await
+}
 
-    let order = repair_order::ActiveModel {
-        vendor_id: Set(req.vendor_id),
-        warehouse_id: Set(req.warehouse_id),
-        status: Set(RepairStatus::Sent),
-        reference: Set(req.reference),
-        send_document_id: Set(Some(doc.id)),
-        created_by: Set(actor_id),
-        created_at: Set(now),
-        sent_at: Set(now),
-        closed_at: Set(None),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-
-    let repaired_before = repaired_before(db, req.warehouse_id, &part_ids).await?;
+/// The order's pending lines, each due after the vendor's turnaround (the
+/// part's for the internal centre) and flagged when it is a repeat repair.
+async fn insert_lines(
+    db: &impl ConnectionTrait,
+    order: &repair_order::Model,
+    vendor: Option<&vendor::Model>,
+    parts: &HashMap<i64, part::Model>,
+    lines: &[SendLine],
+) -> AppResult<()> {
+    let part_ids: Vec<i64> = lines.iter().map(|l| l.part_id).collect();
+    let repaired_before = repaired_before(db, order.warehouse_id, &part_ids).await?;
     // A serialized line is split into one line per unit, so each unit has
     // its own repair record, outcome and repeat-repair flag.
     let mut units: Vec<(i64, i32, Option<String>)> = Vec::new();
-    for l in &req.lines {
+    for l in lines {
         if l.serials.is_empty() {
             units.push((l.part_id, l.quantity, None));
         } else {
@@ -425,7 +473,6 @@ pub async fn send(
     }
     for (part_id, quantity, serial) in units {
         let days = vendor
-            .as_ref()
             .and_then(|v| v.repair_turnaround_days)
             .or_else(|| parts.get(&part_id).map(|p| p.repair_turnaround_days))
             .unwrap_or(0);
@@ -455,7 +502,7 @@ pub async fn send(
         .insert(db)
         .await?;
     }
-    get(db, order.id).await
+    Ok(())
 }
 
 /// Whether this very unit came back repaired before: a repeat repair.
@@ -503,22 +550,7 @@ pub async fn record_result(
     req: ResultRequest,
     now: DateTime<Utc>,
 ) -> AppResult<RepairOrder> {
-    let mut v = Validator::new();
-    v.check(
-        req.outcome != RepairOutcome::Pending,
-        "outcome",
-        "must be repaired or beyond_repair",
-    );
-    for (field, text) in [
-        ("fault_cause", &req.fault_cause),
-        ("failed_component", &req.failed_component),
-        ("conclusion", &req.conclusion),
-        ("measures", &req.measures),
-    ] {
-        v.optional_text(field, text, MAX_TEXT);
-    }
-    let cost = v.money("cost", req.cost);
-    v.finish()?;
+    let cost = check_result(&req)?;
     let order = header(db, id).await?;
     let line = repair_line::Entity::find_by_id(line_id)
         .one(db)
@@ -552,39 +584,75 @@ pub async fn record_result(
     .apply(db, now)
     .await?;
 
-    let from = Location::virtual_(LocationKind::RepairVendor, order.vendor_id);
-    let (doc_type, movement, to, to_condition, warehouse, reason) = if repaired {
-        (
+    let doc = post_result(db, actor_id, &order, &line, repaired.then_some(target), now).await?;
+    let link = Query::update()
+        .table(repair_line::Entity)
+        .value(L::ResultDocumentId, doc.id)
+        .and_where(Expr::col(L::Id).eq(line_id))
+        .to_owned();
+    db.execute(&link).await?;
+    close_if_decided(db, id, now).await?;
+    get(db, id).await
+}
+
+/// The repair record on its own: a decided outcome, texts in range and a
+/// valid cost, which it returns.
+fn check_result(req: &ResultRequest) -> AppResult<Money> {
+    let mut v = Validator::new();
+    v.check(
+        req.outcome != RepairOutcome::Pending,
+        "outcome",
+        "must be repaired or beyond_repair",
+    );
+    for (field, text) in [
+        ("fault_cause", &req.fault_cause),
+        ("failed_component", &req.failed_component),
+        ("conclusion", &req.conclusion),
+        ("measures", &req.measures),
+    ] {
+        v.optional_text(field, text, MAX_TEXT);
+    }
+    let cost = v.money("cost", req.cost);
+    v.finish()?;
+    Ok(cost)
+}
+
+/// Posts a line's return: `repair_return` of good stock into `returned_to`
+/// when repaired, `scrap` of the defective unit when beyond repair (`None`).
+async fn post_result(
+    db: &impl ConnectionTrait,
+    actor_id: i64,
+    order: &repair_order::Model,
+    line: &repair_line::Model,
+    returned_to: Option<i64>,
+    now: DateTime<Utc>,
+) -> AppResult<Document> {
+    let (doc_type, movement, to, to_condition, warehouse, reason) = match returned_to {
+        Some(target) => (
             DocumentType::RepairReturn,
             MovementType::RepairReturn,
             Location::warehouse(target),
             Condition::Good,
             target,
             "repaired",
-        )
-    } else {
-        (
+        ),
+        None => (
             DocumentType::Scrap,
             MovementType::Scrap,
             Location::virtual_(LocationKind::Scrap, None),
             Condition::Defective,
             order.warehouse_id,
             "beyond repair",
-        )
+        ),
     };
-    let doc = allocation::post(
+    allocation::post(
         db,
         NewDocument {
             doc_type,
             warehouse_id: Some(warehouse),
-            reference: format!("repair order {id} line {line_id}"),
+            reference: format!("repair order {} line {}", order.id, line.id),
             reason: reason.to_owned(),
-            counterparty: if order.vendor_id.is_some() {
-                "repair_vendor"
-            } else {
-                "internal_repair"
-            }
-            .to_owned(),
+            counterparty: counterparty(order.vendor_id),
             counterparty_id: order.vendor_id,
             reverses_document_id: None,
             actor_id,
@@ -592,7 +660,7 @@ pub async fn record_result(
         vec![NewMovement {
             part_id: line.part_id,
             quantity: line.quantity,
-            from,
+            from: Location::virtual_(LocationKind::RepairVendor, order.vendor_id),
             from_condition: Condition::Defective,
             to,
             to_condition,
@@ -603,14 +671,12 @@ pub async fn record_result(
         }],
         now,
     )
-    .await?;
-    let link = Query::update()
-        .table(repair_line::Entity)
-        .value(L::ResultDocumentId, doc.id)
-        .and_where(Expr::col(L::Id).eq(line_id))
-        .to_owned();
-    db.execute(&link).await?;
+    .await
+}
 
+/// Closes the order once no line is pending: the result just recorded
+/// holds the order's row lock, so the last result always sees the others.
+async fn close_if_decided(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> AppResult<()> {
     let pending = repair_line::Entity::find()
         .filter(L::RepairOrderId.eq(id))
         .filter(L::Outcome.eq(RepairOutcome::Pending))
@@ -627,7 +693,7 @@ pub async fn record_result(
         .apply(db, now)
         .await?;
     }
-    get(db, id).await
+    Ok(())
 }
 
 /// Filters of `GET /api/v1/repair-orders`.

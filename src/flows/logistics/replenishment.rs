@@ -24,7 +24,7 @@
 //! has one, active, with `good` units available (on hand minus reserved) of
 //! the part: a transfer, which the planner raises with the transfers API.
 //! Otherwise a purchase from a supplier. Parts do not name a preferred
-//! supplier yet, so the suggested vendor is the first active vendor of kind
+//! supplier, so the suggested vendor is the first active vendor of kind
 //! `supplier` or `both` (lowest id); the planner may order from another.
 use std::collections::HashMap;
 

@@ -254,6 +254,70 @@ pub async fn create(
     req: ReturnRequest,
     now: DateTime<Utc>,
 ) -> AppResult<Return> {
+    let cost = check_return(&req)?;
+    let site = check_parties(db, &req).await?;
+    check_return_lines(db, &req).await?;
+    let shipment_id = match &site {
+        Some(site) => Some(inbound_shipment(db, actor_id, &req, site, cost, now).await?),
+        None => None,
+    };
+    let status = match req.kind {
+        ReturnKind::FieldReturn => ReturnStatus::InTransit,
+        ReturnKind::ReturnToVendor => ReturnStatus::Draft,
+    };
+    let (mode, currency) = (req.shipment_mode(), req.shipment_currency());
+    let r = return_order::ActiveModel {
+        kind: Set(req.kind),
+        site_id: Set(req.site_id),
+        vendor_id: Set(req.vendor_id),
+        warehouse_id: Set(req.warehouse_id),
+        status: Set(status),
+        reason: Set(req.reason),
+        reference: Set(req.reference),
+        carrier: Set(req.carrier),
+        tracking_ref: Set(req.tracking_ref),
+        document_id: Set(None),
+        shipment_id: Set(shipment_id),
+        shipment_mode: Set(mode),
+        shipment_cost: Set(cost.to_db()),
+        shipment_currency: Set(currency),
+        created_by: Set(actor_id),
+        created_at: Set(now),
+        shipped_at: Set(None),
+        received_at: Set(None),
+        cancelled_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let rows = req.lines.iter().map(|l| return_line::ActiveModel {
+        return_id: Set(r.id),
+        part_id: Set(l.part_id),
+        quantity: Set(l.quantity),
+        condition: Set(l.condition),
+        serials: Set(serials::encode(&l.serials)),
+        ..Default::default()
+    });
+    return_line::Entity::insert_many(rows).exec(db).await?;
+    get(db, r.id).await
+}
+
+impl ReturnRequest {
+    /// The shipment's mode: local unless given.
+    fn shipment_mode(&self) -> ShipmentMode {
+        self.mode.unwrap_or(ShipmentMode::Local)
+    }
+
+    /// The shipment cost's currency: EUR unless given.
+    fn shipment_currency(&self) -> String {
+        self.currency.clone().unwrap_or_else(|| "EUR".to_owned())
+    }
+}
+
+/// The return on its own, before anything is read: lines (a field return
+/// arrives defective), texts, the shipment's cost and currency, and the
+/// party its kind needs (a site or a vendor, not both). Returns the cost.
+fn check_return(req: &ReturnRequest) -> AppResult<Money> {
     let mut v = Validator::new();
     let n = req.lines.len();
     v.check(n >= 1, "lines", "must have at least one line")
@@ -312,6 +376,15 @@ pub async fn create(
         }
     }
     v.finish()?;
+    Ok(cost)
+}
+
+/// The receiving warehouse is active and the site or vendor exists;
+/// returns the site of a field return.
+async fn check_parties(
+    db: &impl ConnectionTrait,
+    req: &ReturnRequest,
+) -> AppResult<Option<site::Model>> {
     active_warehouse(db, req.warehouse_id, "warehouse_id").await?;
     let site = match req.site_id {
         Some(id) => Some(
@@ -330,6 +403,13 @@ pub async fn create(
             format!("vendor {id} does not exist"),
         ));
     }
+    Ok(site)
+}
+
+/// Every line's part is active and its serials fit it and are where the
+/// return starts: at the site for a field return (where a unit never seen
+/// before may turn up), on the warehouse's shelf for a return to vendor.
+async fn check_return_lines(db: &impl ConnectionTrait, req: &ReturnRequest) -> AppResult<()> {
     let part_ids: Vec<i64> = req.lines.iter().map(|l| l.part_id).collect();
     let parts = active_parts(db, &part_ids).await?;
     serials::check_request(
@@ -345,78 +425,45 @@ pub async fn create(
         };
         serials::check_placed(db, l.part_id, &l.serials, at, l.condition, may_be_new).await?;
     }
+    Ok(())
+}
 
-    let mode = req.mode.unwrap_or(ShipmentMode::Local);
-    let currency = req.currency.clone().unwrap_or_else(|| "EUR".to_owned());
-    let shipment_id = match &site {
-        Some(site) => Some(
-            shipments::create(
-                db,
-                NewShipment {
-                    kind: ShipmentKind::Return,
-                    carrier: CarrierFields {
-                        carrier: req.carrier.clone(),
-                        tracking_ref: req.tracking_ref.clone(),
-                        mode,
-                        cost: cost.amount(),
-                        currency: currency.clone(),
-                        estimated_arrival_at: req.estimated_arrival_at,
-                    },
-                    cost,
-                    origin: (LocationKind::Site, Some(site.id)),
-                    destination: (LocationKind::Warehouse, Some(req.warehouse_id)),
-                    dispatched_at: now,
-                    estimated_arrival_at: req.estimated_arrival_at.unwrap_or(
-                        now + Duration::seconds((site.transit_hours * 3600.0).round() as i64),
-                    ),
-                    actor_id,
-                },
-                now,
-            )
-            .await?
-            .id,
-        ),
-        None => None,
-    };
-
-    let status = match req.kind {
-        ReturnKind::FieldReturn => ReturnStatus::InTransit,
-        ReturnKind::ReturnToVendor => ReturnStatus::Draft,
-    };
-    let r = return_order::ActiveModel {
-        kind: Set(req.kind),
-        site_id: Set(req.site_id),
-        vendor_id: Set(req.vendor_id),
-        warehouse_id: Set(req.warehouse_id),
-        status: Set(status),
-        reason: Set(req.reason),
-        reference: Set(req.reference),
-        carrier: Set(req.carrier),
-        tracking_ref: Set(req.tracking_ref),
-        document_id: Set(None),
-        shipment_id: Set(shipment_id),
-        shipment_mode: Set(mode),
-        shipment_cost: Set(cost.to_db()),
-        shipment_currency: Set(currency),
-        created_by: Set(actor_id),
-        created_at: Set(now),
-        shipped_at: Set(None),
-        received_at: Set(None),
-        cancelled_at: Set(None),
-        ..Default::default()
-    }
-    .insert(db)
+/// A field return's shipment from its site to the warehouse, dispatched
+/// now and expected after the site's transit unless the caller says when;
+/// returns its id.
+async fn inbound_shipment(
+    db: &impl ConnectionTrait,
+    actor_id: i64,
+    req: &ReturnRequest,
+    site: &site::Model,
+    cost: Money,
+    now: DateTime<Utc>,
+) -> AppResult<i64> {
+    let shipment = shipments::create(
+        db,
+        NewShipment {
+            kind: ShipmentKind::Return,
+            carrier: CarrierFields {
+                carrier: req.carrier.clone(),
+                tracking_ref: req.tracking_ref.clone(),
+                mode: req.shipment_mode(),
+                cost: cost.amount(),
+                currency: req.shipment_currency(),
+                estimated_arrival_at: req.estimated_arrival_at,
+            },
+            cost,
+            origin: (LocationKind::Site, Some(site.id)),
+            destination: (LocationKind::Warehouse, Some(req.warehouse_id)),
+            dispatched_at: now,
+            estimated_arrival_at: req
+                .estimated_arrival_at
+                .unwrap_or(now + Duration::seconds((site.transit_hours * 3600.0).round() as i64)),
+            actor_id,
+        },
+        now,
+    )
     .await?;
-    let rows = req.lines.iter().map(|l| return_line::ActiveModel {
-        return_id: Set(r.id),
-        part_id: Set(l.part_id),
-        quantity: Set(l.quantity),
-        condition: Set(l.condition),
-        serials: Set(serials::encode(&l.serials)),
-        ..Default::default()
-    });
-    return_line::Entity::insert_many(rows).exec(db).await?;
-    get(db, r.id).await
+    Ok(shipment.id)
 }
 
 /// `action` moving return `r` from `from` to `to` at `now`, stamping

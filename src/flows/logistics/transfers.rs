@@ -611,6 +611,61 @@ pub async fn receive(
     req: ReceiveRequest,
     now: DateTime<Utc>,
 ) -> AppResult<Transfer> {
+    check_receipt(&req)?;
+    let t = header(db, id).await?;
+    // Take the row lock of a shipped transfer; anything else is refused.
+    Transition::<transfer::Entity>::lock(id, &[TransferStatus::Shipped], "receive")
+        .apply(db, now)
+        .await?;
+    let by_part: HashMap<i64, transfer_line::Model> = line_rows(db, id)
+        .await?
+        .into_iter()
+        .map(|l| (l.part_id, l))
+        .collect();
+    check_outstanding(&req, &by_part)?;
+    check_receipt_serials(db, &req).await?;
+    check_held_in_transit(db, id, &req).await?;
+    let plan = plan_receipt(id, t.to_warehouse_id, &req, &by_part);
+    raise_counters(db, id, &req, &by_part).await?;
+    allocation::post(
+        db,
+        NewDocument {
+            doc_type: DocumentType::TransferReceipt,
+            warehouse_id: Some(t.to_warehouse_id),
+            reference: format!("transfer {id}"),
+            reason: plan.reason(&req.note),
+            counterparty: "transfer".to_owned(),
+            counterparty_id: Some(id),
+            reverses_document_id: None,
+            actor_id,
+        },
+        plan.moves,
+        now,
+    )
+    .await?;
+    let complete = line_rows(db, id)
+        .await?
+        .iter()
+        .all(|l| l.received_good + l.received_damaged + l.short == l.quantity);
+    if complete {
+        step(
+            db,
+            id,
+            TransferStatus::Shipped,
+            TransferStatus::Received,
+            "receive",
+            T::ReceivedAt,
+            now,
+        )
+        .await?;
+    }
+    get(db, id).await
+}
+
+/// The receipt on its own, before anything is read: quantities in range,
+/// every line accounting for something, each part once (the counters are
+/// per part, so a part twice would be checked against stale counters).
+fn check_receipt(req: &ReceiveRequest) -> AppResult<()> {
     let mut v = Validator::new();
     v.optional_text("note", &req.note, MAX_TEXT)
         .check(
@@ -650,17 +705,16 @@ pub async fn receive(
             ));
         }
     }
-    v.finish()?;
-    let t = header(db, id).await?;
-    // Take the row lock of a shipped transfer; anything else is refused.
-    Transition::<transfer::Entity>::lock(id, &[TransferStatus::Shipped], "receive")
-        .apply(db, now)
-        .await?;
-    let by_part: HashMap<i64, transfer_line::Model> = line_rows(db, id)
-        .await?
-        .into_iter()
-        .map(|l| (l.part_id, l))
-        .collect();
+    Ok(v.finish()?)
+}
+
+/// Every received part is on the transfer and the receipt accounts for no
+/// more of it than is still outstanding (a surplus is `excess`, not good).
+fn check_outstanding(
+    req: &ReceiveRequest,
+    by_part: &HashMap<i64, transfer_line::Model>,
+) -> AppResult<()> {
+    let mut v = Validator::new();
     for (i, l) in req.lines.iter().enumerate() {
         let Some(row) = by_part.get(&l.part_id) else {
             v.push(FieldError::new(
@@ -681,7 +735,13 @@ pub async fn receive(
             ),
         );
     }
-    v.finish()?;
+    Ok(v.finish()?)
+}
+
+/// Serials name every unit of a serialized part, per outcome, and none of
+/// a part that is not serialized.
+async fn check_receipt_serials(db: &impl ConnectionTrait, req: &ReceiveRequest) -> AppResult<()> {
+    let mut v = Validator::new();
     let part_ids: Vec<i64> = req.lines.iter().map(|l| l.part_id).collect();
     let parts = crate::store::lookups::parts_by_id(db, part_ids.iter().copied()).await?;
     for (i, l) in req.lines.iter().enumerate() {
@@ -704,10 +764,17 @@ pub async fn receive(
             }
         }
     }
-    v.finish()?;
-    // In-transit is a virtual location without a guarded balance: check
-    // the ledger still holds what the counters say is outstanding (a
-    // reversed shipment document would otherwise drive it negative).
+    Ok(v.finish()?)
+}
+
+/// In-transit is a virtual location without a guarded balance: check the
+/// ledger still holds what the counters say is outstanding (a reversed
+/// shipment document would otherwise drive it negative).
+async fn check_held_in_transit(
+    db: &impl ConnectionTrait,
+    id: i64,
+    req: &ReceiveRequest,
+) -> AppResult<()> {
     let net: HashMap<i64, i64> = ledger_in_transit(db, Some(id))
         .await?
         .into_iter()
@@ -724,44 +791,61 @@ pub async fn receive(
             )));
         }
     }
+    Ok(())
+}
 
-    let transit = in_transit_location(id);
-    let here = Location::warehouse(t.to_warehouse_id);
-    let adjustment = Location::virtual_(LocationKind::Adjustment, None);
-    let mut moves = Vec::new();
-    let mut losses = Vec::new();
-    for l in &req.lines {
-        let row = &by_part[&l.part_id];
-        let condition = row.condition;
-        // Raise the counters only if they still fit the shipped quantity.
-        let stmt = Query::update()
-            .table(transfer_line::Entity)
-            .value(L::ReceivedGood, Expr::col(L::ReceivedGood).add(l.good))
-            .value(
-                L::ReceivedDamaged,
-                Expr::col(L::ReceivedDamaged).add(l.damaged),
+/// What a receipt posts: its movements and the discrepancies its reason
+/// names.
+struct ReceiptPlan {
+    moves: Vec<NewMovement>,
+    /// `part N short n` / `part N excess n`, in line order.
+    losses: Vec<String>,
+}
+
+impl ReceiptPlan {
+    /// The receipt document's reason: the discrepancies, then the note.
+    fn reason(&self, note: &str) -> String {
+        let mut reason = if self.losses.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "discrepancy: {} (short units written off as lost in transit; excess booked as found)",
+                self.losses.join(", ")
             )
-            .value(L::Short, Expr::col(L::Short).add(l.short))
-            .value(L::Excess, Expr::col(L::Excess).add(l.excess))
-            .and_where(Expr::col(L::Id).eq(row.id))
-            .and_where(
-                Expr::col(L::ReceivedGood)
-                    .add(Expr::col(L::ReceivedDamaged))
-                    .add(Expr::col(L::Short))
-                    .add(l.good + l.damaged + l.short)
-                    .lte(Expr::col(L::Quantity)),
-            )
-            .to_owned();
-        if db.execute(&stmt).await?.rows_affected() != 1 {
-            return Err(AppError::Conflict(format!(
-                "part {} of transfer {id} was received concurrently; reload and retry",
-                l.part_id
-            )));
+        };
+        if !note.is_empty() {
+            if !reason.is_empty() {
+                reason.push_str("; ");
+            }
+            reason.push_str(note);
         }
+        reason
+    }
+}
+
+/// Where each counted unit goes: good units from in-transit to the
+/// destination's good stock, damaged ones to its quarantine, short ones to
+/// `adjustment` (lost in transit), excess ones from `adjustment` into its
+/// good stock.
+fn plan_receipt(
+    id: i64,
+    to_warehouse_id: i64,
+    req: &ReceiveRequest,
+    by_part: &HashMap<i64, transfer_line::Model>,
+) -> ReceiptPlan {
+    let transit = in_transit_location(id);
+    let here = Location::warehouse(to_warehouse_id);
+    let adjustment = Location::virtual_(LocationKind::Adjustment, None);
+    let mut plan = ReceiptPlan {
+        moves: Vec::new(),
+        losses: Vec::new(),
+    };
+    for l in &req.lines {
+        let condition = by_part[&l.part_id].condition;
         let mut push =
             |quantity: i32, units: &Vec<String>, from, to, from_condition, to_condition| {
                 if quantity > 0 {
-                    moves.push(NewMovement {
+                    plan.moves.push(NewMovement {
                         part_id: l.part_id,
                         quantity,
                         from,
@@ -801,60 +885,54 @@ pub async fn receive(
             condition,
         );
         if l.short > 0 {
-            losses.push(format!("part {} short {}", l.part_id, l.short));
+            plan.losses
+                .push(format!("part {} short {}", l.part_id, l.short));
         }
         if l.excess > 0 {
-            losses.push(format!("part {} excess {}", l.part_id, l.excess));
+            plan.losses
+                .push(format!("part {} excess {}", l.part_id, l.excess));
         }
     }
-    let mut reason = if losses.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "discrepancy: {} (short units written off as lost in transit; excess booked as found)",
-            losses.join(", ")
-        )
-    };
-    if !req.note.is_empty() {
-        if !reason.is_empty() {
-            reason.push_str("; ");
-        }
-        reason.push_str(&req.note);
-    }
-    allocation::post(
-        db,
-        NewDocument {
-            doc_type: DocumentType::TransferReceipt,
-            warehouse_id: Some(t.to_warehouse_id),
-            reference: format!("transfer {id}"),
-            reason,
-            counterparty: "transfer".to_owned(),
-            counterparty_id: Some(id),
-            reverses_document_id: None,
-            actor_id,
-        },
-        moves,
-        now,
-    )
-    .await?;
+    plan
+}
 
-    let complete = line_rows(db, id)
-        .await?
-        .iter()
-        .all(|l| l.received_good + l.received_damaged + l.short == l.quantity);
-    if complete {
-        step(
-            db,
-            id,
-            TransferStatus::Shipped,
-            TransferStatus::Received,
-            "receive",
-            T::ReceivedAt,
-            now,
-        )
-        .await?;
+/// Raises each line's counters, only if they still fit the shipped
+/// quantity: a concurrent receipt that got there first makes this one a
+/// conflict instead of accounting for a unit twice.
+async fn raise_counters(
+    db: &impl ConnectionTrait,
+    id: i64,
+    req: &ReceiveRequest,
+    by_part: &HashMap<i64, transfer_line::Model>,
+) -> AppResult<()> {
+    for l in &req.lines {
+        let row = &by_part[&l.part_id];
+        let stmt = Query::update()
+            .table(transfer_line::Entity)
+            .value(L::ReceivedGood, Expr::col(L::ReceivedGood).add(l.good))
+            .value(
+                L::ReceivedDamaged,
+                Expr::col(L::ReceivedDamaged).add(l.damaged),
+            )
+            .value(L::Short, Expr::col(L::Short).add(l.short))
+            .value(L::Excess, Expr::col(L::Excess).add(l.excess))
+            .and_where(Expr::col(L::Id).eq(row.id))
+            .and_where(
+                Expr::col(L::ReceivedGood)
+                    .add(Expr::col(L::ReceivedDamaged))
+                    .add(Expr::col(L::Short))
+                    .add(l.good + l.damaged + l.short)
+                    .lte(Expr::col(L::Quantity)),
+            )
+            .to_owned();
+        if db.execute(&stmt).await?.rows_affected() != 1 {
+            return Err(AppError::Conflict(format!(
+                "part {} of transfer {id} was received concurrently; reload and retry",
+                l.part_id
+            )));
+        }
     }
-    get(db, id).await
+    Ok(())
 }
 
 /// Closes a fully received transfer.

@@ -1,6 +1,6 @@
 //! The live data as a scenario: what the service knows of the network,
 //! the parts and their demand, in the scenario format a planning job runs.
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use entities::vocabulary::{Bucket, PartKind, RepairOutcome};
@@ -41,22 +41,24 @@ pub async fn live_scenario(db: &impl ConnectionTrait, now: DateTime<Utc>) -> App
         .order_by_asc(warehouse::Column::Id)
         .all(db)
         .await?;
-    let code_of: HashMap<i64, String> = warehouses.iter().map(|w| (w.id, w.code.clone())).collect();
     let parts = part::Entity::find()
         .filter(part::Column::Active.eq(true))
         .order_by_asc(part::Column::Id)
         .all(db)
         .await?;
-    let part_of: HashMap<i64, String> = parts
-        .iter()
-        .map(|p| (p.id, p.part_number.clone()))
-        .collect();
     let classes = sla_class::Entity::find()
         .filter(sla_class::Column::Active.eq(true))
         .order_by_asc(sla_class::Column::Id)
         .all(db)
         .await?;
-    let class_of: HashMap<i64, String> = classes.iter().map(|c| (c.id, c.code.clone())).collect();
+    let codes = Codes {
+        warehouse: warehouses.iter().map(|w| (w.id, w.code.clone())).collect(),
+        part: parts
+            .iter()
+            .map(|p| (p.id, p.part_number.clone()))
+            .collect(),
+        class: classes.iter().map(|c| (c.id, c.code.clone())).collect(),
+    };
     let mut sla_classes: Vec<SlaClassSection> = classes
         .iter()
         .map(|c| SlaClassSection {
@@ -65,136 +67,10 @@ pub async fn live_scenario(db: &impl ConnectionTrait, now: DateTime<Utc>) -> App
             business_hours: c.business_hours_only,
         })
         .collect();
-    let sites = site::Entity::find()
-        .filter(site::Column::Active.eq(true))
-        .order_by_asc(site::Column::Id)
-        .all(db)
-        .await?;
-    let mut installed: HashMap<i64, BTreeMap<String, u32>> = HashMap::new();
-    for row in installed_base::Entity::find()
-        .order_by_asc(installed_base::Column::Id)
-        .all(db)
-        .await?
-    {
-        if let Some(code) = part_of.get(&row.part_id)
-            && row.quantity > 0
-        {
-            installed
-                .entry(row.site_id)
-                .or_default()
-                .insert(code.clone(), row.quantity as u32);
-        }
-    }
-    let mut site_sections = Vec::new();
-    for s in &sites {
-        let Some(serving) = code_of.get(&s.serving_warehouse_id) else {
-            continue;
-        };
-        let class = match s.sla_class_id.and_then(|id| class_of.get(&id)) {
-            Some(code) => code.clone(),
-            None => {
-                if !sla_classes.iter().any(|c| c.code == NO_SLA_CLASS) {
-                    sla_classes.push(SlaClassSection {
-                        code: NO_SLA_CLASS.into(),
-                        window_hours: MAX_WINDOW_HOURS,
-                        business_hours: false,
-                    });
-                }
-                NO_SLA_CLASS.into()
-            }
-        };
-        site_sections.push(SiteSection {
-            code: s.code.clone(),
-            warehouse: serving.clone(),
-            transit_hours: s.transit_hours,
-            sla_class: class,
-            installed: installed.remove(&s.id).unwrap_or_default(),
-        });
-    }
-    let lanes = lane::Entity::find()
-        .filter(lane::Column::Active.eq(true))
-        .order_by_asc(lane::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|l| {
-            Some(LaneSection {
-                from: code_of.get(&l.from_warehouse_id)?.clone(),
-                to: code_of.get(&l.to_warehouse_id)?.clone(),
-                transit_hours: l.transit_hours,
-                cost: l.cost.parse().unwrap_or(0.0),
-                both_ways: false,
-            })
-        })
-        .collect();
-    let measured = measured_repairs(db).await?;
-    let installed_parts: std::collections::HashSet<&String> = site_sections
-        .iter()
-        .flat_map(|s| s.installed.keys())
-        .collect();
-    let history = monthly_demand(db, now).await?;
-    let part_sections = parts
-        .iter()
-        .map(|p| {
-            let repairable = p.kind == PartKind::Repairable;
-            let loop_of = measured.get(&p.id).copied().unwrap_or_default();
-            let demand_history = history
-                .get(&p.id)
-                .filter(|_| installed_parts.contains(&p.part_number))
-                .map(|counts| HistorySection {
-                    period_days: DAYS_PER_MONTH,
-                    counts: counts.clone(),
-                });
-            PartSection {
-                code: p.part_number.clone(),
-                description: p.description.clone(),
-                // The simulation values stock; a part without a cost gets
-                // the smallest one so it still plans (cheapest to stock).
-                unit_cost: p.unit_cost.parse::<f64>().unwrap_or(0.0).max(0.01),
-                repairable,
-                repair_turnaround_days: match (repairable, loop_of.turnaround()) {
-                    (false, _) => 0.0,
-                    (true, Some(days)) => days,
-                    (true, None) => f64::from(p.repair_turnaround_days.max(0)),
-                },
-                return_days: 0.0,
-                beyond_repair_share: if repairable {
-                    loop_of.beyond_repair_share()
-                } else {
-                    0.0
-                },
-                lead_time_days: f64::from(p.lead_time_days.max(0)),
-                failure_rate_per_year: if demand_history.is_some() {
-                    0.0
-                } else {
-                    p.annual_failure_rate.max(0.0)
-                },
-                order_quantity: 1,
-                demand_history,
-            }
-        })
-        .collect();
-    let mut stock = Vec::new();
-    for l in stock_level::Entity::find()
-        .order_by_asc(stock_level::Column::Id)
-        .all(db)
-        .await?
-    {
-        let (Some(part), Some(warehouse)) = (part_of.get(&l.part_id), code_of.get(&l.warehouse_id))
-        else {
-            continue;
-        };
-        if l.max_level <= 0 {
-            continue;
-        }
-        stock.push(StockSection {
-            part: part.clone(),
-            warehouse: warehouse.clone(),
-            max: i64::from(l.max_level),
-            // The scenario's s is strictly below S.
-            reorder_point: Some(i64::from(l.reorder_point.min(l.max_level - 1))),
-        });
-    }
+    let sites = site_sections(db, &codes, &mut sla_classes).await?;
+    let lanes = lane_sections(db, &codes).await?;
+    let parts = part_sections(db, &parts, &sites, now).await?;
+    let stock = stock_sections(db, &codes).await?;
     let scenario = Scenario {
         name: "live".into(),
         description: format!("built from the live data at {}", now.to_rfc3339()),
@@ -211,13 +87,13 @@ pub async fn live_scenario(db: &impl ConnectionTrait, now: DateTime<Utc>) -> App
             .map(|w| WarehouseSection {
                 code: w.code.clone(),
                 name: w.name.clone(),
-                parent: w.parent_id.and_then(|p| code_of.get(&p).cloned()),
+                parent: w.parent_id.and_then(|p| codes.warehouse.get(&p).cloned()),
             })
             .collect(),
         lanes,
         emergency: None,
-        parts: part_sections,
-        sites: site_sections,
+        parts,
+        sites,
         policy: PolicySection {
             target_fill_rate: 0.95,
             model: ModelChoice::VariMetric,
@@ -226,6 +102,189 @@ pub async fn live_scenario(db: &impl ConnectionTrait, now: DateTime<Utc>) -> App
         what_if: Vec::new(),
     };
     toml::to_string(&scenario).map_err(|e| AppError::Internal(format!("live scenario: {e}")))
+}
+
+/// The codes of the active warehouses, parts and SLA classes by id: the
+/// scenario names everything by code, and an inactive row's id has none,
+/// which drops what refers to it.
+struct Codes {
+    warehouse: HashMap<i64, String>,
+    part: HashMap<i64, String>,
+    class: HashMap<i64, String>,
+}
+
+/// Active sites served by an active warehouse, with their installed base
+/// of active parts. A site without an (active) SLA class gets
+/// [`NO_SLA_CLASS`], which is added to `sla_classes` the first time.
+async fn site_sections(
+    db: &impl ConnectionTrait,
+    codes: &Codes,
+    sla_classes: &mut Vec<SlaClassSection>,
+) -> AppResult<Vec<SiteSection>> {
+    let sites = site::Entity::find()
+        .filter(site::Column::Active.eq(true))
+        .order_by_asc(site::Column::Id)
+        .all(db)
+        .await?;
+    let mut installed: HashMap<i64, BTreeMap<String, u32>> = HashMap::new();
+    for row in installed_base::Entity::find()
+        .order_by_asc(installed_base::Column::Id)
+        .all(db)
+        .await?
+    {
+        if let Some(code) = codes.part.get(&row.part_id)
+            && row.quantity > 0
+        {
+            installed
+                .entry(row.site_id)
+                .or_default()
+                .insert(code.clone(), row.quantity as u32);
+        }
+    }
+    let mut sections = Vec::new();
+    for s in &sites {
+        let Some(serving) = codes.warehouse.get(&s.serving_warehouse_id) else {
+            continue;
+        };
+        let class = match s.sla_class_id.and_then(|id| codes.class.get(&id)) {
+            Some(code) => code.clone(),
+            None => {
+                if !sla_classes.iter().any(|c| c.code == NO_SLA_CLASS) {
+                    sla_classes.push(SlaClassSection {
+                        code: NO_SLA_CLASS.into(),
+                        window_hours: MAX_WINDOW_HOURS,
+                        business_hours: false,
+                    });
+                }
+                NO_SLA_CLASS.into()
+            }
+        };
+        sections.push(SiteSection {
+            code: s.code.clone(),
+            warehouse: serving.clone(),
+            transit_hours: s.transit_hours,
+            sla_class: class,
+            installed: installed.remove(&s.id).unwrap_or_default(),
+        });
+    }
+    Ok(sections)
+}
+
+/// Active lanes between active warehouses, one way each as stored.
+async fn lane_sections(db: &impl ConnectionTrait, codes: &Codes) -> AppResult<Vec<LaneSection>> {
+    Ok(lane::Entity::find()
+        .filter(lane::Column::Active.eq(true))
+        .order_by_asc(lane::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|l| {
+            Some(LaneSection {
+                from: codes.warehouse.get(&l.from_warehouse_id)?.clone(),
+                to: codes.warehouse.get(&l.to_warehouse_id)?.clone(),
+                transit_hours: l.transit_hours,
+                cost: l.cost.parse().unwrap_or(0.0),
+                both_ways: false,
+            })
+        })
+        .collect())
+}
+
+/// The active parts: master data, with the repair loop as measured and
+/// the recorded monthly demand of installed parts that have enough of it.
+async fn part_sections(
+    db: &impl ConnectionTrait,
+    parts: &[part::Model],
+    sites: &[SiteSection],
+    now: DateTime<Utc>,
+) -> AppResult<Vec<PartSection>> {
+    let measured = measured_repairs(db).await?;
+    let installed_parts: HashSet<&String> = sites.iter().flat_map(|s| s.installed.keys()).collect();
+    let history = monthly_demand(db, now).await?;
+    Ok(parts
+        .iter()
+        .map(|p| {
+            let demand_history = history
+                .get(&p.id)
+                .filter(|_| installed_parts.contains(&p.part_number))
+                .map(|counts| HistorySection {
+                    period_days: DAYS_PER_MONTH,
+                    counts: counts.clone(),
+                });
+            part_section(
+                p,
+                measured.get(&p.id).copied().unwrap_or_default(),
+                demand_history,
+            )
+        })
+        .collect())
+}
+
+/// One part: a repairable's turnaround and beyond-repair share as
+/// measured (master data's turnaround when nothing came back repaired
+/// yet), and its failure rate only when no history stands in for it.
+fn part_section(
+    p: &part::Model,
+    loop_of: MeasuredRepairs,
+    demand_history: Option<HistorySection>,
+) -> PartSection {
+    let repairable = p.kind == PartKind::Repairable;
+    PartSection {
+        code: p.part_number.clone(),
+        description: p.description.clone(),
+        // The simulation values stock; a part without a cost gets
+        // the smallest one so it still plans (cheapest to stock).
+        unit_cost: p.unit_cost.parse::<f64>().unwrap_or(0.0).max(0.01),
+        repairable,
+        repair_turnaround_days: match (repairable, loop_of.turnaround()) {
+            (false, _) => 0.0,
+            (true, Some(days)) => days,
+            (true, None) => f64::from(p.repair_turnaround_days.max(0)),
+        },
+        return_days: 0.0,
+        beyond_repair_share: if repairable {
+            loop_of.beyond_repair_share()
+        } else {
+            0.0
+        },
+        lead_time_days: f64::from(p.lead_time_days.max(0)),
+        failure_rate_per_year: if demand_history.is_some() {
+            0.0
+        } else {
+            p.annual_failure_rate.max(0.0)
+        },
+        order_quantity: 1,
+        demand_history,
+    }
+}
+
+/// The current stock levels of active parts at active warehouses as the
+/// policy; a level with no maximum holds nothing and is left out.
+async fn stock_sections(db: &impl ConnectionTrait, codes: &Codes) -> AppResult<Vec<StockSection>> {
+    let mut stock = Vec::new();
+    for l in stock_level::Entity::find()
+        .order_by_asc(stock_level::Column::Id)
+        .all(db)
+        .await?
+    {
+        let (Some(part), Some(warehouse)) = (
+            codes.part.get(&l.part_id),
+            codes.warehouse.get(&l.warehouse_id),
+        ) else {
+            continue;
+        };
+        if l.max_level <= 0 {
+            continue;
+        }
+        stock.push(StockSection {
+            part: part.clone(),
+            warehouse: warehouse.clone(),
+            max: i64::from(l.max_level),
+            // The scenario's s is strictly below S.
+            reorder_point: Some(i64::from(l.reorder_point.min(l.max_level - 1))),
+        });
+    }
+    Ok(stock)
 }
 
 /// The fewest complete months of recorded demand a part needs before the

@@ -396,6 +396,59 @@ pub async fn create(
         v.text("failed_serial", s, MAX_NAME);
     }
     v.finish()?;
+    let (site_row, part_row) = site_and_part(db, &req).await?;
+    if let Some(serial) = &req.failed_serial {
+        failed_unit_is_at(db, &part_row, serial.trim(), site_row.id).await?;
+    }
+    let (sla, deadline) = deadline_of(db, &site_row, now).await?;
+    let row = replacement_request::ActiveModel {
+        engineer_id: Set(viewer.user_id),
+        ticket_ref: Set(req.ticket_ref.trim().to_owned()),
+        site_id: Set(site_row.id),
+        part_id: Set(part_row.id),
+        quantity: Set(req.quantity),
+        priority: Set(req.priority),
+        note: Set(req.note),
+        failed_serial: Set(req.failed_serial.map(|s| s.trim().to_owned())),
+        status: Set(RequestStatus::Backordered),
+        sla_class_id: Set(sla.id),
+        requested_at: Set(now),
+        deadline_at: Set(deadline),
+        serving_warehouse_id: Set(site_row.serving_warehouse_id),
+        source_warehouse_id: Set(None),
+        source_kind: Set(SourceKind::Backorder),
+        sourcing_cost: Set(None),
+        sla_at_risk: Set(false),
+        risk_reason: Set(String::new()),
+        reservation_id: Set(None),
+        promised_eta: Set(None),
+        eta: Set(None),
+        return_expected: Set(part_row.kind == PartKind::Repairable),
+        issue_document_id: Set(None),
+        shipment_id: Set(None),
+        return_id: Set(None),
+        sourced_at: Set(None),
+        dispatched_at: Set(None),
+        delivered_at: Set(None),
+        returned_at: Set(None),
+        closed_at: Set(None),
+        cancelled_at: Set(None),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    allocation::sourcing::source_new(db, &row, now).await?;
+    get(db, viewer, row.id).await
+}
+
+/// The request's site (active, with an SLA class for the deadline) and
+/// part (active; found from the failed unit's serial when not given),
+/// with both refusals in one answer.
+async fn site_and_part(
+    db: &impl ConnectionTrait,
+    req: &NewReplacementRequest,
+) -> AppResult<(site::Model, part::Model)> {
     let mut errors = Vec::new();
     let site_row = match site::Entity::find_by_id(req.site_id).one(db).await? {
         Some(s) if !s.active => {
@@ -451,12 +504,19 @@ pub async fn create(
             None
         }
     };
-    let (Some(site_row), Some(part_row)) = (site_row, part_row) else {
-        return Err(AppError::Validation(errors));
-    };
-    if let Some(serial) = &req.failed_serial {
-        failed_unit_is_at(db, &part_row, serial.trim(), site_row.id).await?;
+    match (site_row, part_row) {
+        (Some(site_row), Some(part_row)) => Ok((site_row, part_row)),
+        _ => Err(AppError::Validation(errors)),
     }
+}
+
+/// The site's SLA class and the deadline it sets for a request raised
+/// `now`, counted in the site's own business calendar.
+async fn deadline_of(
+    db: &impl ConnectionTrait,
+    site_row: &site::Model,
+    now: DateTime<Utc>,
+) -> AppResult<(sla_class::Model, DateTime<Utc>)> {
     let sla_id = site_row.sla_class_id.unwrap_or_default();
     let sla = sla_class::Entity::find_by_id(sla_id)
         .one(db)
@@ -467,52 +527,14 @@ pub async fn create(
                 site_row.id
             ))
         })?;
-    let calendar = holidays::calendar_of(db, &site_row).await?;
+    let calendar = holidays::calendar_of(db, site_row).await?;
     let deadline = cal::deadline(
         now,
         sla.response_minutes,
         sla.business_hours_only,
         &calendar,
     );
-    let row = replacement_request::ActiveModel {
-        engineer_id: Set(viewer.user_id),
-        ticket_ref: Set(req.ticket_ref.trim().to_owned()),
-        site_id: Set(site_row.id),
-        part_id: Set(part_row.id),
-        quantity: Set(req.quantity),
-        priority: Set(req.priority),
-        note: Set(req.note),
-        failed_serial: Set(req.failed_serial.map(|s| s.trim().to_owned())),
-        status: Set(RequestStatus::Backordered),
-        sla_class_id: Set(sla.id),
-        requested_at: Set(now),
-        deadline_at: Set(deadline),
-        serving_warehouse_id: Set(site_row.serving_warehouse_id),
-        source_warehouse_id: Set(None),
-        source_kind: Set(SourceKind::Backorder),
-        sourcing_cost: Set(None),
-        sla_at_risk: Set(false),
-        risk_reason: Set(String::new()),
-        reservation_id: Set(None),
-        promised_eta: Set(None),
-        eta: Set(None),
-        return_expected: Set(part_row.kind == PartKind::Repairable),
-        issue_document_id: Set(None),
-        shipment_id: Set(None),
-        return_id: Set(None),
-        sourced_at: Set(None),
-        dispatched_at: Set(None),
-        delivered_at: Set(None),
-        returned_at: Set(None),
-        closed_at: Set(None),
-        cancelled_at: Set(None),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    allocation::sourcing::source_new(db, &row, now).await?;
-    get(db, viewer, row.id).await
+    Ok((sla, deadline))
 }
 
 /// Filters of `GET /api/v1/replacement-requests`.

@@ -674,70 +674,18 @@ pub async fn approve(
         );
     }
     v.finish()?;
-
     let here = Location::warehouse(s.warehouse_id);
-    let adjustment = Location::virtual_(LocationKind::Adjustment, None);
-    let mut moves: Vec<NewMovement> = Vec::new();
-    // A serialized part is adjusted by its units: those recorded here but
-    // not found go out, those found but not recorded here come in.
-    for l in lines
-        .iter()
-        .filter(|l| parts.get(&l.part_id).is_some_and(|p| p.serialized))
-    {
-        let found: BTreeSet<String> = counted_serials
-            .get(&l.id)
-            .cloned()
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
-        let recorded: BTreeSet<String> = serials::at(db, l.part_id, here, l.condition)
-            .await?
-            .into_iter()
-            .collect();
-        let missing: Vec<String> = recorded.difference(&found).cloned().collect();
-        let extra: Vec<String> = found.difference(&recorded).cloned().collect();
-        for (units, from, to) in [(missing, here, adjustment), (extra, adjustment, here)] {
-            if units.is_empty() {
-                continue;
-            }
-            moves.push(NewMovement {
-                part_id: l.part_id,
-                quantity: units.len() as i32,
-                from,
-                from_condition: l.condition,
-                to,
-                to_condition: l.condition,
-                movement_type: MovementType::StocktakeAdjustment,
-                from_reserved: false,
-                reverses_movement_id: None,
-                serials: units,
-            });
-        }
+    let serialized = |l: &&StocktakeLine| parts.get(&l.part_id).is_some_and(|p| p.serialized);
+    let mut moves = Vec::new();
+    for l in lines.iter().filter(serialized) {
+        let found = counted_serials.get(&l.id).cloned().unwrap_or_default();
+        moves.extend(serial_adjustments(db, here, l, found).await?);
     }
     moves.extend(
         lines
             .iter()
-            .filter(|l| !parts.get(&l.part_id).is_some_and(|p| p.serialized))
-            .filter_map(|l| {
-                let variance = l.variance_qty?;
-                let (from, to) = match variance {
-                    0 => return None,
-                    v if v > 0 => (adjustment, here),
-                    _ => (here, adjustment),
-                };
-                Some(NewMovement {
-                    part_id: l.part_id,
-                    quantity: variance.abs(),
-                    from,
-                    from_condition: l.condition,
-                    to,
-                    to_condition: l.condition,
-                    movement_type: MovementType::StocktakeAdjustment,
-                    from_reserved: false,
-                    reverses_movement_id: None,
-                    serials: Vec::new(),
-                })
-            }),
+            .filter(|l| !serialized(l))
+            .filter_map(|l| quantity_adjustment(here, l)),
     );
     if !moves.is_empty() {
         let doc = allocation::post(
@@ -764,6 +712,65 @@ pub async fn approve(
         db.execute(&stmt).await?;
     }
     get(db, id).await
+}
+
+/// One adjustment movement of `quantity` units of line `l` between the
+/// warehouse and `adjustment`, in the line's condition.
+fn adjustment_move(
+    l: &StocktakeLine,
+    quantity: i32,
+    from: Location,
+    to: Location,
+    units: Vec<String>,
+) -> NewMovement {
+    NewMovement {
+        part_id: l.part_id,
+        quantity,
+        from,
+        from_condition: l.condition,
+        to,
+        to_condition: l.condition,
+        movement_type: MovementType::StocktakeAdjustment,
+        from_reserved: false,
+        reverses_movement_id: None,
+        serials: units,
+    }
+}
+
+/// A serialized part is adjusted by its units: those recorded at `here`
+/// but not `found` go out, those found but not recorded here come in.
+async fn serial_adjustments(
+    db: &impl ConnectionTrait,
+    here: Location,
+    l: &StocktakeLine,
+    found: Vec<String>,
+) -> AppResult<Vec<NewMovement>> {
+    let adjustment = Location::virtual_(LocationKind::Adjustment, None);
+    let found: BTreeSet<String> = found.into_iter().collect();
+    let recorded: BTreeSet<String> = serials::at(db, l.part_id, here, l.condition)
+        .await?
+        .into_iter()
+        .collect();
+    let missing: Vec<String> = recorded.difference(&found).cloned().collect();
+    let extra: Vec<String> = found.difference(&recorded).cloned().collect();
+    Ok([(missing, here, adjustment), (extra, adjustment, here)]
+        .into_iter()
+        .filter(|(units, _, _)| !units.is_empty())
+        .map(|(units, from, to)| adjustment_move(l, units.len() as i32, from, to, units))
+        .collect())
+}
+
+/// A part without serials is adjusted by its variance: a surplus comes in
+/// from `adjustment`, a shortfall goes out to it; none without variance.
+fn quantity_adjustment(here: Location, l: &StocktakeLine) -> Option<NewMovement> {
+    let adjustment = Location::virtual_(LocationKind::Adjustment, None);
+    let variance = l.variance_qty?;
+    let (from, to) = match variance {
+        0 => return None,
+        v if v > 0 => (adjustment, here),
+        _ => (here, adjustment),
+    };
+    Some(adjustment_move(l, variance.abs(), from, to, Vec::new()))
 }
 
 /// Abandons an open count; nothing is posted.

@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::flows::forecast_runs::{self as forecasting, ForecastRequest, ForecastRun, RunFilter};
+use crate::flows::forecast_runs::{self, ForecastRequest, ForecastRun, RunFilter};
 use crate::http::AppState;
 use crate::http::auth::{Authorized, roles};
 use crate::http::docs::ApiErrors;
@@ -31,7 +31,7 @@ async fn create_run(
     let now = s.clock.now();
     let actor = caller.user_id;
     let run = db::write(&s.db, |tx| {
-        Box::pin(forecasting::run(tx, actor, body.clone(), now))
+        Box::pin(forecast_runs::run(tx, actor, body.clone(), now))
     })
     .await?;
     Ok((StatusCode::CREATED, Json(run)))
@@ -45,7 +45,7 @@ async fn list_runs(
     _caller: Authorized<roles::Any>,
     Query(f): Query<RunFilter>,
 ) -> AppResult<Json<Page<ForecastRun>>> {
-    Ok(Json(forecasting::list(&s.db, f).await?))
+    Ok(Json(forecast_runs::list(&s.db, f).await?))
 }
 
 /// One forecast run with every series' forecast. Roles: any.
@@ -56,5 +56,5 @@ async fn get_run(
     _caller: Authorized<roles::Any>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<ForecastRun>> {
-    Ok(Json(forecasting::get(&s.db, id).await?))
+    Ok(Json(forecast_runs::get(&s.db, id).await?))
 }
