@@ -27,9 +27,14 @@ pub struct ServeArgs {
     /// Do not run migrations at start-up (run `spares migrate` yourself).
     #[arg(long, env = "SPARES_NO_MIGRATE")]
     pub no_migrate: bool,
-    /// Seed a realistic demo network once, if the database has no parts yet.
+    /// Build the demo on an empty database: a network with two years of
+    /// history up to now (a database holding the demo starts as it is; one
+    /// holding other data is refused).
     #[arg(long, env = "SPARES_DEMO")]
     pub demo: bool,
+    /// The demo's seed: the same seed builds the same history.
+    #[arg(long, env = "SPARES_DEMO_SEED", default_value_t = crate::flows::demo::DEFAULT_SEED)]
+    pub demo_seed: u64,
     /// Seconds a request may run before it is answered 408 (also bounds
     /// graceful shutdown).
     #[arg(long, env = "SPARES_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
@@ -57,6 +62,7 @@ impl ServeArgs {
             bind,
             no_migrate: false,
             demo: false,
+            demo_seed: crate::flows::demo::DEFAULT_SEED,
             request_timeout_secs: 30,
             max_body_bytes: 1024 * 1024,
             db_pool_size: 16,

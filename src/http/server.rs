@@ -38,7 +38,7 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
-    #[error("cannot seed the demo data: {0}")]
+    #[error("cannot build the demo: {0}")]
     Demo(String),
     #[error("cannot set up the metrics: {0}")]
     Metrics(prometheus::Error),
@@ -56,6 +56,7 @@ pub struct Application {
     stop_worker: watch::Sender<bool>,
     /// How long stopping may take.
     shutdown_timeout: Duration,
+    demo_members: Vec<demo::Member>,
 }
 
 impl Application {
@@ -75,11 +76,18 @@ impl Application {
         if !args.no_migrate {
             db::migrate(&db).await.map_err(StartError::Migrate)?;
         }
-        if args.demo {
-            demo::seed_once(&db, clock.now())
+        let demo_members = if args.demo {
+            let opened = demo::open(&db, args.demo_seed, clock.now())
                 .await
                 .map_err(|e| StartError::Demo(e.to_string()))?;
-        }
+            announce(&opened);
+            match opened {
+                demo::Opened::Built { members, .. } => members,
+                demo::Opened::AlreadyThere => Vec::new(),
+            }
+        } else {
+            Vec::new()
+        };
         let listener = TcpListener::bind(args.bind)
             .await
             .map_err(|source| StartError::Bind {
@@ -116,7 +124,13 @@ impl Application {
             worker,
             stop_worker,
             shutdown_timeout: args.request_timeout(),
+            demo_members,
         })
+    }
+
+    /// The demo's users with their tokens, when this start built the demo.
+    pub fn demo_members(&self) -> &[demo::Member] {
+        &self.demo_members
     }
 
     /// The address actually bound (the real port when asked for port 0).
@@ -188,4 +202,36 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutdown signal received; draining");
+}
+
+/// Tells the person starting the demo what they got: on a fresh build the
+/// users' tokens, on stderr and only this once (only their hashes are
+/// stored).
+fn announce(opened: &demo::Opened) {
+    match opened {
+        demo::Opened::Built {
+            members,
+            tally,
+            seconds,
+        } => {
+            tracing::info!(
+                seconds = format!("{seconds:.1}"),
+                requests = tally.requests,
+                transfers = tally.transfers,
+                purchase_orders = tally.purchase_orders,
+                repair_orders = tally.repair_orders,
+                scrap_requests = tally.scrap_requests,
+                stocktakes = tally.stocktakes,
+                "demo built: two years of operation up to now"
+            );
+            eprintln!("demo users (these tokens are shown only now):");
+            for m in members {
+                eprintln!("  {:<14} {:<9} {}", m.name, m.role.as_str(), m.token);
+            }
+        }
+        demo::Opened::AlreadyThere => tracing::info!(
+            "demo: the database already holds the demo; starting it as it is \
+             (its tokens were shown when it was built; `spares token create` makes new ones)"
+        ),
+    }
 }

@@ -63,7 +63,7 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("the request URI is longer than the limit")]
     UriTooLong,
-    #[error("invalid request")]
+    #[error("invalid request: {}", field_list(.0))]
     Validation(Vec<FieldError>),
     #[error("invalid {what}: {detail}")]
     BadParameter { what: &'static str, detail: String },
@@ -237,4 +237,13 @@ pub fn unique_as(err: DbErr, resource: &'static str, field: &'static str) -> App
     } else {
         AppError::from(err)
     }
+}
+
+/// `field: message; field: message`, for logs and the CLI.
+fn field_list(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
 }

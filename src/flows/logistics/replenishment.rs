@@ -228,7 +228,8 @@ pub struct ReplenishmentSuggestion {
     /// Shipped by transfers to this warehouse, not yet received.
     pub in_transit: i64,
     pub reserved: i64,
-    /// Always 0 until replacement requests can be backordered.
+    /// Units of backordered replacement requests from sites this
+    /// warehouse serves.
     pub backorders: i64,
     /// `on_hand + on_order + in_transit - reserved - backorders`.
     pub inventory_position: i64,

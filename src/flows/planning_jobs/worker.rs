@@ -108,6 +108,19 @@ pub async fn worker(
     tracing::info!(worker = %config.name, "planning worker stopped");
 }
 
+/// Claims the oldest queued job and runs it to its end in this task, for
+/// callers that need the result now (the demo builder); the job id, or
+/// `None` when nothing was queued.
+pub async fn run_next(db: &DatabaseConnection, config: &WorkerConfig) -> AppResult<Option<i64>> {
+    let Some(job) = claim(db, config).await? else {
+        return Ok(None);
+    };
+    let id = job.id;
+    let (_keep, mut never) = watch::channel(false);
+    run(db, config, job, &mut never).await;
+    Ok(Some(id))
+}
+
 /// Takes back every running job whose lease ran out by `now`; see the
 /// module doc.
 pub async fn reclaim(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<u64> {
