@@ -17,6 +17,7 @@ both_backends!(
     ship_refused_on_insufficient_stock_writes_nothing,
     ship_without_a_lane,
     in_transit_per_transfer_and_per_lane,
+    a_received_transfer_delivers_its_shipment,
     shipment_proof_of_delivery_and_customs,
     shipping_twice_with_one_key_posts_once,
     concurrent_ships_and_receipts_count_once,
@@ -579,6 +580,81 @@ async fn in_transit_per_transfer_and_per_lane(app: TestApp) {
     assert_eq!(r["lanes"], json!([]));
     assert_eq!(r["transfers"], json!([]));
     assert_eq!(on_hand(&app, a, n.depot, "good").await, 20 - 4 - 3 + 2);
+    app.assert_verified().await;
+}
+
+/// The shipment of a transfer is in transit exactly while the transfer has
+/// units in transit: the receipt that accounts for the last unit delivers
+/// it, dated by the first receipt, so `/in-transit`, the shipment list and
+/// the on-time KPI agree.
+async fn a_received_transfer_delivers_its_shipment(app: TestApp) {
+    let n = network(&app).await;
+    let a = n.parts[0];
+    lane(&app, n.depot, n.regional, 24.0).await;
+    stock_in(&app, &n, n.depot, json!([{"part_id": a, "quantity": 9}])).await;
+    let partly = create(
+        &app,
+        n.depot,
+        n.regional,
+        json!([{"part_id": a, "quantity": 3}]),
+    )
+    .await;
+    let whole = create(
+        &app,
+        n.depot,
+        n.regional,
+        json!([{"part_id": a, "quantity": 4}]),
+    )
+    .await;
+    let partly_shipment = ship(&app, partly).await["shipment"]["id"].clone();
+    let whole_shipment = ship(&app, whole).await["shipment"]["id"].clone();
+    receive(&app, partly, json!([{"part_id": a, "good": 1}])).await;
+    app.advance(chrono::Duration::hours(3));
+    let before = app.now();
+    receive(&app, whole, json!([{"part_id": a, "good": 2}])).await;
+    let after = app.now();
+    app.advance(chrono::Duration::hours(2));
+    let t = receive(&app, whole, json!([{"part_id": a, "good": 1, "short": 1}])).await;
+    assert_eq!(t["status"], "received");
+
+    let s = &t["shipment"];
+    assert_eq!(s["status"], "delivered", "{t}");
+    let delivered = time(&s["delivered_at"]);
+    assert!(
+        before <= delivered && delivered <= after,
+        "dated by the first receipt: {s}"
+    );
+    assert!(
+        s["pod"]["receiver"]
+            .as_str()
+            .unwrap()
+            .contains("goods receipt"),
+        "{s}"
+    );
+    let in_transit = app
+        .get(Engineer, "/api/v1/shipments?status=in_transit")
+        .await
+        .expect(200);
+    let ids: Vec<&Value> = in_transit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["id"])
+        .collect();
+    assert_eq!(
+        ids,
+        [&partly_shipment],
+        "only the partly received transfer's shipment is on the road"
+    );
+    let r = app.get(Engineer, "/api/v1/in-transit").await.expect(200);
+    assert_eq!(r["transfers"].as_array().unwrap().len(), 1);
+    assert_eq!(r["transfers"][0]["transfer_id"], partly);
+    assert_ne!(whole_shipment, partly_shipment);
+    let closed = app
+        .post_empty(Warehouse, &format!("/api/v1/transfers/{whole}/close"))
+        .await
+        .expect(200);
+    assert_eq!(closed["shipment"]["status"], "delivered");
     app.assert_verified().await;
 }
 

@@ -63,6 +63,8 @@ pub struct Shipment {
     pub late: Option<bool>,
     pub created_by: i64,
     pub created_at: DateTime<Utc>,
+    /// When it was called off: what it was to carry never left.
+    pub cancelled_at: Option<DateTime<Utc>>,
 }
 
 impl Shipment {
@@ -100,6 +102,7 @@ impl Shipment {
             status: s.status,
             created_by: s.created_by,
             created_at: s.created_at,
+            cancelled_at: s.cancelled_at,
         })
     }
 }
@@ -210,7 +213,9 @@ fn state(s: &shipment::Model) -> (String, Vec<&'static str>) {
             vec!["customs-cleared"],
         ),
         (ShipmentStatus::InTransit, _, _) => (s.status.to_string(), vec!["deliver"]),
-        (ShipmentStatus::Delivered, _, _) => (s.status.to_string(), vec![]),
+        (ShipmentStatus::Delivered | ShipmentStatus::Cancelled, _, _) => {
+            (s.status.to_string(), vec![])
+        }
     }
 }
 
@@ -293,6 +298,48 @@ pub async fn deliver(
     .apply(db, now)
     .await?;
     get(db, id).await
+}
+
+/// Records that a shipment arrived because the goods it carries were
+/// received at the other end: a warehouse receipt is the proof of delivery.
+/// A shipment already delivered keeps its own proof.
+pub async fn delivered_by_receipt(
+    db: &impl ConnectionTrait,
+    id: i64,
+    receiver: &str,
+    note: String,
+    delivered_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if row(db, id).await?.status != ShipmentStatus::InTransit {
+        return Ok(());
+    }
+    Transition::<shipment::Entity>::new(
+        id,
+        &[ShipmentStatus::InTransit],
+        ShipmentStatus::Delivered,
+        "deliver",
+    )
+    .set(C::DeliveredAt, delivered_at)
+    .set(C::PodReceiver, receiver)
+    .set(C::PodNote, note)
+    .set(C::PodAt, now)
+    .apply(db, now)
+    .await
+}
+
+/// Calls off a shipment in transit whose goods never left (the flow it
+/// carries was cancelled); it no longer counts as on its way.
+pub async fn cancel(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> AppResult<()> {
+    Transition::<shipment::Entity>::new(
+        id,
+        &[ShipmentStatus::InTransit],
+        ShipmentStatus::Cancelled,
+        "cancel",
+    )
+    .set(C::CancelledAt, now)
+    .apply(db, now)
+    .await
 }
 
 /// Body of `POST /api/v1/shipments/{id}/customs-cleared`.

@@ -35,7 +35,7 @@ use entities::transfer_line::{self, Column as L};
 use entities::vocabulary::{
     Condition, DocumentType, LocationKind, MovementType, ShipmentKind, TransferStatus,
 };
-use entities::{lane, shipment};
+use entities::{lane, shipment, stock_document, warehouse};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
@@ -658,8 +658,41 @@ pub async fn receive(
             now,
         )
         .await?;
+        if let Some(shipment) = t.shipment_id {
+            shipment_arrived(db, &t, shipment, now).await?;
+        }
     }
     get(db, id).await
+}
+
+/// The shipment of a fully received transfer is delivered: the goods
+/// receipt is its proof, and the truck came with the first receipt.
+async fn shipment_arrived(
+    db: &impl ConnectionTrait,
+    t: &transfer::Model,
+    shipment: i64,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let first_receipt = stock_document::Entity::find()
+        .filter(stock_document::Column::DocType.eq(DocumentType::TransferReceipt))
+        .filter(stock_document::Column::CounterpartyId.eq(t.id))
+        .order_by_asc(stock_document::Column::CreatedAt)
+        .one(db)
+        .await?
+        .map_or(now, |d| d.created_at);
+    let warehouse = warehouse::Entity::find_by_id(t.to_warehouse_id)
+        .one(db)
+        .await?
+        .map_or_else(|| t.to_warehouse_id.to_string(), |w| w.code);
+    shipments::delivered_by_receipt(
+        db,
+        shipment,
+        &format!("goods receipt at {warehouse}"),
+        format!("transfer {} received", t.id),
+        first_receipt,
+        now,
+    )
+    .await
 }
 
 /// The receipt on its own, before anything is read: quantities in range,
