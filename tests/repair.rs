@@ -495,6 +495,36 @@ async fn field_returns_arrive_defective(app: TestApp) {
         .await
         .expect_problem(409, "invalid_transition");
     assert_eq!(app.count("stock_documents").await, docs);
+    // Its shipment is called off with it: no longer on the road.
+    let sid = lost["shipment_id"]
+        .as_i64()
+        .expect("a field return rides a shipment");
+    let s = app
+        .get(Engineer, &format!("/api/v1/shipments/{sid}"))
+        .await
+        .expect(200);
+    assert_eq!(s["status"], "cancelled", "{s}");
+    assert!(
+        s["cancelled_at"].is_string() && s["delivered_at"].is_null(),
+        "{s}"
+    );
+    let on_the_road = app
+        .get(Engineer, "/api/v1/shipments?status=in_transit")
+        .await
+        .expect(200);
+    assert!(
+        on_the_road["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["id"] != sid),
+        "{on_the_road}"
+    );
+    let cancelled = app
+        .get(Engineer, "/api/v1/shipments?status=cancelled")
+        .await
+        .expect(200);
+    assert_eq!(cancelled["items"][0]["id"], sid);
     assert_eq!(on_hand(&app, a, n.regional, "defective").await, 1);
 
     // Bad input: 422 and nothing written.

@@ -32,6 +32,8 @@ pub struct Model {
     pub status: ShipmentStatus,
     pub created_by: i64,
     pub created_at: DateTimeUtc,
+    /// When what it was booked to carry turned out never to have left.
+    pub cancelled_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -201,7 +201,7 @@ vocabulary!(
 
 vocabulary!(
     /// Where a shipment is.
-    ShipmentStatus { InTransit = "in_transit", Delivered = "delivered" }
+    ShipmentStatus { InTransit = "in_transit", Delivered = "delivered", Cancelled = "cancelled" }
 );
 
 vocabulary!(

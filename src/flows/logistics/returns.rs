@@ -708,6 +708,9 @@ pub async fn cancel(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> A
         now,
     )
     .await?;
+    if let Some(shipment) = r.shipment_id {
+        shipments::cancel(db, shipment, now).await?;
+    }
     get(db, id).await
 }
 
