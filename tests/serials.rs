@@ -16,6 +16,7 @@ both_backends!(
     one_unit_cannot_leave_twice_at_once,
     stocktakes_count_serialized_parts_by_unit,
     a_failed_serial_must_be_the_unit_at_the_site,
+    a_request_shows_the_units_set_aside_for_it,
 );
 
 /// A serialized repairable part.
@@ -525,8 +526,9 @@ async fn stocktakes_count_serialized_parts_by_unit(app: TestApp) {
 /// A replacement request names the unit that failed at its site: a unit
 /// the register has on a warehouse shelf (or at another site) cannot be it,
 /// and would later be refused on its way back.
-async fn a_failed_serial_must_be_the_unit_at_the_site(app: TestApp) {
-    let n = network(&app).await;
+/// The network, its site under a 4-hour SLA so requests get a deadline.
+async fn network_with_sla(app: &TestApp) -> Network {
+    let n = network(app).await;
     let class = app
         .post(
             Admin,
@@ -544,6 +546,11 @@ async fn a_failed_serial_must_be_the_unit_at_the_site(app: TestApp) {
     )
     .await
     .expect(200);
+    n
+}
+
+async fn a_failed_serial_must_be_the_unit_at_the_site(app: TestApp) {
+    let n = network_with_sla(&app).await;
     let part = serialized_part(&app, "RRU-SN").await;
     receive_units(&app, &n, part, &["SN-SHELF", "SN-SITE"]).await;
     app.post(
@@ -575,4 +582,62 @@ async fn a_failed_serial_must_be_the_unit_at_the_site(app: TestApp) {
             .await
             .expect(201);
     }
+}
+
+/// Each sourced request of a serialized part shows the unit set aside for
+/// it on the shelf (never the same unit twice); a dispatch naming no
+/// serials sends that unit, and the request then shows the unit sent.
+async fn a_request_shows_the_units_set_aside_for_it(app: TestApp) {
+    let n = network_with_sla(&app).await;
+    let part = serialized_part(&app, "BBU-SN").await;
+    app.post(
+        Warehouse,
+        "/api/v1/stock/receipts",
+        json!({"warehouse_id": n.regional, "source": "supplier", "source_id": n.supplier,
+               "lines": [{"part_id": part, "quantity": 3, "serials": ["SN-C", "SN-A", "SN-B"]}]}),
+    )
+    .await
+    .expect(201);
+    let raise = |ticket: &str| json!({"ticket_ref": ticket, "site_id": n.site, "part_id": part, "quantity": 1});
+    let first = app
+        .post(Engineer, "/api/v1/replacement-requests", raise("INC-1"))
+        .await
+        .expect(201);
+    let second = app
+        .post(Engineer, "/api/v1/replacement-requests", raise("INC-2"))
+        .await
+        .expect(201);
+    assert_eq!(first["status"], "sourced", "{first}");
+    assert_eq!(first["serials"], json!(["SN-A"]));
+    assert_eq!(second["serials"], json!(["SN-B"]));
+
+    // The second goes first, naming no serial: it sends the unit it showed.
+    let (f, s) = (
+        first["id"].as_i64().unwrap(),
+        second["id"].as_i64().unwrap(),
+    );
+    let dispatch = json!({"carrier": "DHL", "tracking_ref": "T-1", "cost": "40"});
+    let sent = app
+        .post(
+            Warehouse,
+            &format!("/api/v1/replacement-requests/{s}/dispatch"),
+            dispatch.clone(),
+        )
+        .await
+        .expect(200);
+    assert_eq!(sent["serials"], json!(["SN-B"]));
+    assert_eq!(
+        place(&app, part, "SN-B").await,
+        format!("site:{}:good", n.site)
+    );
+    let still = app
+        .get(Engineer, &format!("/api/v1/replacement-requests/{f}"))
+        .await
+        .expect(200);
+    assert_eq!(
+        still["serials"],
+        json!(["SN-A"]),
+        "the first keeps its unit"
+    );
+    app.assert_verified().await;
 }

@@ -62,6 +62,11 @@ pub async fn dispatch(
     .await?;
     // Re-read: what was read before the claim may predate a concurrent fill.
     let r = row(db, id).await?;
+    let serials = if req.serials.is_empty() {
+        super::units::set_aside(db, &r).await?
+    } else {
+        req.serials
+    };
     let (Some(reservation_id), Some(source), Some(promised), Some(sourced_at)) = (
         r.reservation_id,
         r.source_warehouse_id,
@@ -81,7 +86,7 @@ pub async fn dispatch(
             site_id: Some(r.site_id),
             reason: format!("replacement request {id} for ticket {}", r.ticket_ref),
             reference: format!("replacement request {id}"),
-            serials: req.serials,
+            serials,
         },
         now,
     )

@@ -59,6 +59,8 @@ use crate::store::location::Location;
 use crate::store::paging::{Page, PageParams};
 use crate::store::serials;
 
+mod units;
+
 pub use lifecycle::{announce_return, cancel, close, deliver, dispatch, receive_return};
 
 fn normal() -> Priority {
@@ -220,6 +222,10 @@ pub struct ReplacementRequest {
     pub returned_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// For a serialized part, the units of this request: while it is
+    /// sourced, those set aside for it on the source's shelf (a dispatch
+    /// that names no serials sends them); once dispatched, the units sent.
+    pub serials: Vec<String>,
 }
 
 /// `t` on the clock of `zone`, to the second.
@@ -232,8 +238,10 @@ fn view(
     r: replacement_request::Model,
     shipment: Option<Shipment>,
     zone: Tz,
+    serials: Vec<String>,
 ) -> AppResult<ReplacementRequest> {
     Ok(ReplacementRequest {
+        serials,
         deadline_local: local(r.deadline_at, zone),
         eta_local: r.eta.map(|t| local(t, zone)),
         site_time_zone: zone.name().to_owned(),
@@ -316,7 +324,8 @@ async fn full(
             site.id, site.time_zone
         ))
     })?;
-    view(r, shipment, zone)
+    let serials = units::of_request(db, &r).await?;
+    view(r, shipment, zone, serials)
 }
 
 pub async fn get(
