@@ -5,6 +5,7 @@ mod api;
 mod architecture;
 mod auth;
 mod crash;
+mod demo;
 mod forecast;
 mod forecast_runs;
 mod hardening;

@@ -83,7 +83,7 @@ max = 2
     )
 }
 
-async fn wait_for(app: &TestApp, id: i64, statuses: &[&str]) -> Value {
+pub(crate) async fn wait_for(app: &TestApp, id: i64, statuses: &[&str]) -> Value {
     wait_until(app, id, |job| {
         job["status"]
             .as_str()

@@ -217,11 +217,13 @@ fn announce(opened: &demo::Opened) {
             tracing::info!(
                 seconds = format!("{seconds:.1}"),
                 requests = tally.requests,
+                backordered = tally.backordered,
                 transfers = tally.transfers,
                 purchase_orders = tally.purchase_orders,
                 repair_orders = tally.repair_orders,
                 scrap_requests = tally.scrap_requests,
                 stocktakes = tally.stocktakes,
+                returns_to_vendor = tally.returns_to_vendor,
                 "demo built: two years of operation up to now"
             );
             eprintln!("demo users (these tokens are shown only now):");

@@ -199,17 +199,32 @@ impl Resp {
 
 impl TestApp {
     pub async fn start(backend: Backend) -> Option<TestApp> {
+        Self::launch(backend, false).await
+    }
+
+    /// `serve --demo` on a fresh database: the demo is built, and the
+    /// tokens are those of the demo's users.
+    pub async fn start_demo(backend: Backend) -> Option<TestApp> {
+        Self::launch(backend, true).await
+    }
+
+    async fn launch(backend: Backend, demo: bool) -> Option<TestApp> {
         let (database_url, guard) = fresh_database(backend).await?;
         let mut args = ServeArgs::new(&database_url, "127.0.0.1:0".parse().expect("addr"));
         args.db_pool_size = 8;
+        args.demo = demo;
         let clock = Clock::shifted();
         let app = Application::build_with_clock(&args, clock.clone())
             .await
             .expect("build application");
         let base = format!("http://{}", app.addr());
         let db = app.db().clone();
-        let mut tokens = HashMap::new();
-        for &role in Role::ALL {
+        let mut tokens: HashMap<Role, String> = app
+            .demo_members()
+            .iter()
+            .map(|m| (m.role, m.token.clone()))
+            .collect();
+        for &role in Role::ALL.iter().filter(|_| !demo) {
             let t =
                 spares::flows::users::create_token(&db, &format!("test-{role}"), role, clock.now())
                     .await

@@ -56,5 +56,7 @@ pub async fn hire(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<Ca
 
 /// Creates the administrator: the last step of building the demo.
 pub async fn crown(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<Member> {
-    Ok(users::create_token(db, ADMIN, Role::Admin, now).await?.into())
+    Ok(users::create_token(db, ADMIN, Role::Admin, now)
+        .await?
+        .into())
 }

@@ -23,9 +23,9 @@ mod operate;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Months, Utc};
+use entities::{part, site, stock_document, user, vendor, warehouse};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use entities::{part, site, stock_document, user, vendor, warehouse};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
 pub use cast::Member;
@@ -117,7 +117,10 @@ async fn build(db: &DatabaseConnection, seed: u64, now: DateTime<Utc>) -> AppRes
     let net = network::build(&tx, &mut rng, founded).await?;
     let cast = cast::hire(&tx, founded).await?;
     tx.commit().await?;
-    tracing::info!(parts = net.parts.len(), "demo: network built; operating two years");
+    tracing::info!(
+        parts = net.parts.len(),
+        "demo: network built; operating two years"
+    );
     let mut operation = operate::Operation::new(db, &net, &cast, seed);
     operation.begin(start).await?;
     operation.run(start, now - Duration::hours(2)).await?;

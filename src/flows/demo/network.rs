@@ -10,8 +10,8 @@
 //! to every site.
 use chrono::{DateTime, Utc};
 use entities::vocabulary::{Criticality, Lifecycle, PartKind, VendorKind, WarehouseKind};
-use rand::rngs::StdRng;
 use rand::RngExt;
+use rand::rngs::StdRng;
 use rust_decimal::Decimal;
 use sea_orm::ConnectionTrait;
 
@@ -48,16 +48,76 @@ const FAMILIES: [(&str, &str, u32, bool); 10] = [
 
 /// (code, name, kind, region, parent code)
 const WAREHOUSES: [(&str, &str, WarehouseKind, &str, Option<&str>); 10] = [
-    ("CDC-FRA", "Central depot Frankfurt", WarehouseKind::CentralDepot, "central", None),
-    ("RW-NORTH", "Regional warehouse Hamburg", WarehouseKind::Regional, "north", Some("CDC-FRA")),
-    ("RW-SOUTH", "Regional warehouse Munich", WarehouseKind::Regional, "south", Some("CDC-FRA")),
-    ("RW-WEST", "Regional warehouse Cologne", WarehouseKind::Regional, "west", Some("CDC-FRA")),
-    ("FSL-HAM1", "Forward stock Hamburg", WarehouseKind::Forward, "north", Some("RW-NORTH")),
-    ("FSL-KIE1", "Forward stock Kiel", WarehouseKind::Forward, "north", Some("RW-NORTH")),
-    ("FSL-MUC1", "Forward stock Munich", WarehouseKind::Forward, "south", Some("RW-SOUTH")),
-    ("FSL-NUE1", "Forward stock Nuremberg", WarehouseKind::Forward, "south", Some("RW-SOUTH")),
-    ("FSL-CGN1", "Forward stock Cologne", WarehouseKind::Forward, "west", Some("RW-WEST")),
-    ("FSL-DUS1", "Forward stock Dusseldorf", WarehouseKind::Forward, "west", Some("RW-WEST")),
+    (
+        "CDC-FRA",
+        "Central depot Frankfurt",
+        WarehouseKind::CentralDepot,
+        "central",
+        None,
+    ),
+    (
+        "RW-NORTH",
+        "Regional warehouse Hamburg",
+        WarehouseKind::Regional,
+        "north",
+        Some("CDC-FRA"),
+    ),
+    (
+        "RW-SOUTH",
+        "Regional warehouse Munich",
+        WarehouseKind::Regional,
+        "south",
+        Some("CDC-FRA"),
+    ),
+    (
+        "RW-WEST",
+        "Regional warehouse Cologne",
+        WarehouseKind::Regional,
+        "west",
+        Some("CDC-FRA"),
+    ),
+    (
+        "FSL-HAM1",
+        "Forward stock Hamburg",
+        WarehouseKind::Forward,
+        "north",
+        Some("RW-NORTH"),
+    ),
+    (
+        "FSL-KIE1",
+        "Forward stock Kiel",
+        WarehouseKind::Forward,
+        "north",
+        Some("RW-NORTH"),
+    ),
+    (
+        "FSL-MUC1",
+        "Forward stock Munich",
+        WarehouseKind::Forward,
+        "south",
+        Some("RW-SOUTH"),
+    ),
+    (
+        "FSL-NUE1",
+        "Forward stock Nuremberg",
+        WarehouseKind::Forward,
+        "south",
+        Some("RW-SOUTH"),
+    ),
+    (
+        "FSL-CGN1",
+        "Forward stock Cologne",
+        WarehouseKind::Forward,
+        "west",
+        Some("RW-WEST"),
+    ),
+    (
+        "FSL-DUS1",
+        "Forward stock Dusseldorf",
+        WarehouseKind::Forward,
+        "west",
+        Some("RW-WEST"),
+    ),
 ];
 
 /// (code, name, response minutes, business hours only)
@@ -70,8 +130,20 @@ const SLA_CLASSES: [(&str, &str, i32, bool); 3] = [
 /// (code, name, kind, lead time days, repair turnaround days)
 const VENDORS: [(&str, &str, VendorKind, i32, Option<i32>); 4] = [
     ("NOKRA", "Nokra Networks", VendorKind::Both, 60, Some(21)),
-    ("ERIKS", "Eriks Telecom Supply", VendorKind::Supplier, 30, None),
-    ("FIXIT", "FixIt Repair Services", VendorKind::Repair, 0, Some(14)),
+    (
+        "ERIKS",
+        "Eriks Telecom Supply",
+        VendorKind::Supplier,
+        30,
+        None,
+    ),
+    (
+        "FIXIT",
+        "FixIt Repair Services",
+        VendorKind::Repair,
+        0,
+        Some(14),
+    ),
     ("OPTIX", "Optix Components", VendorKind::Supplier, 21, None),
 ];
 
@@ -332,8 +404,8 @@ async fn part(
     now: DateTime<Utc>,
 ) -> AppResult<DemoPart> {
     let (prefix, family, base_cost, repairable) = FAMILIES[n % FAMILIES.len()];
-    let cost =
-        Decimal::from(base_cost) * Decimal::from(rng.random_range(80..=120u32)) / Decimal::from(100);
+    let cost = Decimal::from(base_cost) * Decimal::from(rng.random_range(80..=120u32))
+        / Decimal::from(100);
     let mut installed: Vec<(usize, i32)> = Vec::new();
     for _ in 0..rng.random_range(3..=12usize) {
         let site = rng.random_range(0..sites.len());
@@ -383,7 +455,14 @@ async fn part(
     };
     let created = create::<Part>(db, fields, now).await?;
     for &(site, quantity) in &installed {
-        set_installed(db, sites[site].id, created.id, InstalledQuantity { quantity }, now).await?;
+        set_installed(
+            db,
+            sites[site].id,
+            created.id,
+            InstalledQuantity { quantity },
+            now,
+        )
+        .await?;
     }
     Ok(DemoPart {
         id: created.id,

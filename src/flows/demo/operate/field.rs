@@ -64,7 +64,12 @@ impl Operation<'_> {
         );
         if request.status == RequestStatus::Sourced {
             let pick = self.pick_time();
-            self.at(at + pick, Event::Dispatch { request: request.id });
+            self.at(
+                at + pick,
+                Event::Dispatch {
+                    request: request.id,
+                },
+            );
         } else {
             self.tally.backordered += 1;
             self.backlog.insert(request.id, ());
@@ -77,11 +82,7 @@ impl Operation<'_> {
     /// serial the first time they are looked at.
     fn failing_unit(&mut self, part: usize, site: usize) -> Option<String> {
         let p = &self.net.parts[part];
-        let units = p
-            .installed
-            .iter()
-            .find(|i| i.0 == site)
-            .map_or(0, |i| i.1);
+        let units = p.installed.iter().find(|i| i.0 == site).map_or(0, |i| i.1);
         let site_code = &self.net.sites[site].code;
         let slots = self
             .serials
@@ -128,13 +129,8 @@ impl Operation<'_> {
         };
         let part = &self.net.parts[self.requests[&id].part];
         let serials = if part.serialized {
-            let on_shelf = serials::at(
-                tx,
-                part.id,
-                Location::warehouse(source),
-                Condition::Good,
-            )
-            .await?;
+            let on_shelf =
+                serials::at(tx, part.id, Location::warehouse(source), Condition::Good).await?;
             on_shelf.into_iter().take(1).collect()
         } else {
             Vec::new()

@@ -23,11 +23,15 @@ impl Operation<'_> {
     /// each of the finale's pieces; then a plan of the network as it stands.
     pub async fn finale(&mut self, now: DateTime<Utc>) -> AppResult<()> {
         let tx = db::begin_write(self.db).await?;
-        self.transfer_on_the_road(&tx, now - Duration::minutes(110)).await?;
-        self.count_half_done(&tx, now - Duration::minutes(60)).await?;
+        self.transfer_on_the_road(&tx, now - Duration::minutes(110))
+            .await?;
+        self.count_half_done(&tx, now - Duration::minutes(60))
+            .await?;
         let free = free_stock(&tx).await?;
-        self.request_at_risk(&tx, now - Duration::minutes(25), &free).await?;
-        self.request_backordered(&tx, now - Duration::minutes(15), &free).await?;
+        self.request_at_risk(&tx, now - Duration::minutes(25), &free)
+            .await?;
+        self.request_backordered(&tx, now - Duration::minutes(15), &free)
+            .await?;
         tx.commit().await?;
         self.plan(now).await?;
         Ok(())
@@ -66,7 +70,8 @@ impl Operation<'_> {
             })
         });
         if let Some((part, site)) = candidate {
-            self.raise(tx, at, part, site, 1, "site down, customer escalated").await?;
+            self.raise(tx, at, part, site, 1, "site down, customer escalated")
+                .await?;
         }
         Ok(())
     }
@@ -95,7 +100,8 @@ impl Operation<'_> {
         if let Some((part, p)) = scarcest {
             let wanted = i32::try_from(total(p.id) + 1).unwrap_or(i32::MAX);
             let site = p.installed[0].0;
-            self.raise(tx, at, part, site, wanted, "storm damage, several units").await?;
+            self.raise(tx, at, part, site, wanted, "storm damage, several units")
+                .await?;
         }
         Ok(())
     }
@@ -141,7 +147,11 @@ impl Operation<'_> {
 
     /// A transfer from the depot to a regional warehouse, shipped and not
     /// yet there, unless the history already left one on the road.
-    async fn transfer_on_the_road(&mut self, tx: &DatabaseTransaction, at: DateTime<Utc>) -> AppResult<()> {
+    async fn transfer_on_the_road(
+        &mut self,
+        tx: &DatabaseTransaction,
+        at: DateTime<Utc>,
+    ) -> AppResult<()> {
         let on_the_road = transfer::Entity::find()
             .filter(transfer::Column::Status.eq(TransferStatus::Shipped))
             .count(tx)
@@ -182,7 +192,11 @@ impl Operation<'_> {
     }
 
     /// A forward location's cycle count, opened and half counted.
-    async fn count_half_done(&mut self, tx: &DatabaseTransaction, at: DateTime<Utc>) -> AppResult<()> {
+    async fn count_half_done(
+        &mut self,
+        tx: &DatabaseTransaction,
+        at: DateTime<Utc>,
+    ) -> AppResult<()> {
         for w in self.net.warehouses.iter().skip(4) {
             let parts: Vec<i64> = balances(tx, w.id, Condition::Good)
                 .await?
@@ -217,7 +231,14 @@ impl Operation<'_> {
                 })
                 .collect();
             let counted_at = at + Duration::minutes(20);
-            stocktake::count(tx, self.cast.clerk.id, opened.id, CountRequest { lines }, counted_at).await?;
+            stocktake::count(
+                tx,
+                self.cast.clerk.id,
+                opened.id,
+                CountRequest { lines },
+                counted_at,
+            )
+            .await?;
             self.tally.stocktakes += 1;
             return Ok(());
         }
@@ -233,6 +254,11 @@ async fn free_stock(tx: &DatabaseTransaction) -> AppResult<HashMap<(i64, i64), i
         .all(tx)
         .await?
         .into_iter()
-        .map(|b| ((b.warehouse_id, b.part_id), i64::from(b.on_hand - b.reserved)))
+        .map(|b| {
+            (
+                (b.warehouse_id, b.part_id),
+                i64::from(b.on_hand - b.reserved),
+            )
+        })
         .collect())
 }

@@ -67,21 +67,47 @@ pub struct Tally {
 #[derive(Debug, Clone)]
 enum Event {
     /// A unit of part (index) fails at site (index).
-    Failure { part: usize, site: usize },
-    Dispatch { request: i64 },
-    Deliver { request: i64 },
-    AnnounceReturn { request: i64 },
-    ReturnArrives { request: i64 },
-    Close { request: i64 },
+    Failure {
+        part: usize,
+        site: usize,
+    },
+    Dispatch {
+        request: i64,
+    },
+    Deliver {
+        request: i64,
+    },
+    AnnounceReturn {
+        request: i64,
+    },
+    ReturnArrives {
+        request: i64,
+    },
+    Close {
+        request: i64,
+    },
     Replenish,
     TransferArrives(supply::Shipped),
-    PurchaseArrives { order: i64, split: bool },
-    VendorConfirmsReturn { ret: i64 },
+    PurchaseArrives {
+        order: i64,
+        split: bool,
+    },
+    VendorConfirmsReturn {
+        ret: i64,
+    },
     RepairRound,
-    RepairResult { order: i64, line: i64, part: i64 },
+    RepairResult {
+        order: i64,
+        line: i64,
+        part: i64,
+    },
     ScrapRound,
-    ScrapDecision { request: i64 },
-    CycleCount { warehouse: usize },
+    ScrapDecision {
+        request: i64,
+    },
+    CycleCount {
+        warehouse: usize,
+    },
 }
 
 /// An event in the queue, ordered by time, then by when it was queued.
@@ -150,12 +176,20 @@ pub struct Operation<'a> {
     requests: HashMap<i64, Followed>,
     /// Backordered requests, dispatched once allocation fills them.
     backlog: BTreeMap<i64, ()>,
+    /// (forward location, part id) -> units bought onto the depot's orders
+    /// for it and not yet moved on.
+    cross_dock: HashMap<(i64, i64), i64>,
     tickets: u32,
     pub tally: Tally,
 }
 
 impl<'a> Operation<'a> {
-    pub fn new(db: &'a DatabaseConnection, net: &'a DemoNetwork, cast: &'a Cast, seed: u64) -> Self {
+    pub fn new(
+        db: &'a DatabaseConnection,
+        net: &'a DemoNetwork,
+        cast: &'a Cast,
+        seed: u64,
+    ) -> Self {
         Operation {
             db,
             net,
@@ -167,6 +201,7 @@ impl<'a> Operation<'a> {
             serials: SerialBook::default(),
             requests: HashMap::new(),
             backlog: BTreeMap::new(),
+            cross_dock: HashMap::new(),
             tickets: 0,
             tally: Tally::default(),
         }
@@ -218,7 +253,13 @@ impl<'a> Operation<'a> {
     /// installed there, at a random moment of its month.
     fn plan_failures(&mut self, start: DateTime<Utc>, end: DateTime<Utc>) {
         let months = 24usize;
-        let longest = self.net.parts.iter().map(|p| p.monthly.len()).max().unwrap_or(0);
+        let longest = self
+            .net
+            .parts
+            .iter()
+            .map(|p| p.monthly.len())
+            .max()
+            .unwrap_or(0);
         let offset = self.rng.random_range(0..=longest.saturating_sub(months));
         for (p, part) in self.net.parts.iter().enumerate() {
             let installed: i32 = part.installed.iter().map(|i| i.1).sum();
@@ -262,7 +303,12 @@ impl<'a> Operation<'a> {
         }
     }
 
-    async fn handle(&mut self, tx: &DatabaseTransaction, at: DateTime<Utc>, e: Event) -> AppResult<()> {
+    async fn handle(
+        &mut self,
+        tx: &DatabaseTransaction,
+        at: DateTime<Utc>,
+        e: Event,
+    ) -> AppResult<()> {
         match e {
             Event::Failure { part, site } => self.failure(tx, at, part, site).await,
             Event::Dispatch { request } => self.dispatch(tx, at, request).await,

@@ -1,16 +1,20 @@
 //! Supply: the weekly replenishment as the suggestions say, the transfers
 //! and purchase orders it raises, their receipts, and units that fail
 //! incoming inspection going back to the vendor.
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Duration, Utc};
+use entities::vendor;
 use entities::vocabulary::{Condition, ReturnKind, TransferStatus};
 use rand::RngExt;
-use sea_orm::DatabaseTransaction;
+use sea_orm::{DatabaseTransaction, EntityTrait};
 
 use super::{Event, Operation};
-use crate::flows::logistics::purchasing::{self, PurchaseReceiveLine, PurchaseReceiveRequest};
+use crate::flows::logistics::purchasing::{
+    self, NewPurchaseOrder, NewPurchaseOrderLine, PurchaseReceiveLine, PurchaseReceiveRequest,
+};
 use crate::flows::logistics::replenishment::{
-    self, ReplenishmentOrderLine, ReplenishmentOrderRequest, ReplenishmentSourceKind,
-    ReplenishmentSuggestion,
+    self, ReplenishmentSourceKind, ReplenishmentSuggestion,
 };
 use crate::flows::logistics::returns::{self, ReturnLineRequest, ReturnRequest};
 use crate::flows::logistics::transfers::{
@@ -29,10 +33,18 @@ pub(super) struct Shipped {
 }
 
 impl Operation<'_> {
-    /// Every warehouse, forward locations first so their pull reaches the
-    /// parents' suggestions in the same round: transfers from the parent
-    /// where it has stock, purchase orders otherwise.
-    pub(super) async fn replenish(&mut self, tx: &DatabaseTransaction, at: DateTime<Utc>) -> AppResult<()> {
+    /// Every warehouse, forward locations first: transfers from the parent
+    /// where it has stock. Suppliers deliver to warehouses that feed others
+    /// (the depot, the regional warehouses), so what a warehouse with a
+    /// parent must buy goes onto its parent's purchase order and moves on
+    /// by transfer once it has arrived; a later round does not order it
+    /// again while it is on its way.
+    pub(super) async fn replenish(
+        &mut self,
+        tx: &DatabaseTransaction,
+        at: DateTime<Utc>,
+    ) -> AppResult<()> {
+        let mut orders: BTreeMap<i64, BTreeMap<i64, i64>> = BTreeMap::new();
         let warehouses: Vec<i64> = self.net.warehouses.iter().rev().map(|w| w.id).collect();
         for warehouse in warehouses {
             let suggested = replenishment::suggestions(tx, warehouse).await?;
@@ -40,10 +52,26 @@ impl Operation<'_> {
                 .suggestions
                 .into_iter()
                 .partition(|s| s.source.kind == ReplenishmentSourceKind::Transfer);
-            if let Some(parent) = suggested.parent_id {
-                self.transfer(tx, at, parent, warehouse, moves).await?;
+            let Some(parent) = suggested.parent_id else {
+                let order = orders.entry(warehouse).or_default();
+                for s in buys {
+                    *order.entry(s.part_id).or_default() += s.quantity;
+                }
+                continue;
+            };
+            self.transfer(tx, at, parent, warehouse, moves).await?;
+            let order = orders.entry(parent).or_default();
+            for s in buys {
+                let awaited = self.cross_dock.entry((warehouse, s.part_id)).or_default();
+                let more = s.quantity - *awaited;
+                if more > 0 {
+                    *awaited += more;
+                    *order.entry(s.part_id).or_default() += more;
+                }
             }
-            self.buy(tx, at, warehouse, buys).await?;
+        }
+        for (warehouse, quantities) in orders {
+            self.buy(tx, at, warehouse, quantities).await?;
         }
         Ok(())
     }
@@ -63,6 +91,9 @@ impl Operation<'_> {
             let quantity = s.quantity.min(available);
             if quantity <= 0 {
                 continue;
+            }
+            if let Some(awaited) = self.cross_dock.get_mut(&(to, s.part_id)) {
+                *awaited = (*awaited - quantity).max(0);
             }
             let quantity = i32::try_from(quantity).unwrap_or(i32::MAX);
             let serials = self.pick_serials(tx, s.part_id, from, quantity).await?;
@@ -121,7 +152,8 @@ impl Operation<'_> {
         if !self.net.part(part_id).is_some_and(|p| p.serialized) {
             return Ok(Vec::new());
         }
-        let on_shelf = serials::at(tx, part_id, Location::warehouse(warehouse), Condition::Good).await?;
+        let on_shelf =
+            serials::at(tx, part_id, Location::warehouse(warehouse), Condition::Good).await?;
         Ok(on_shelf.into_iter().take(quantity as usize).collect())
     }
 
@@ -175,33 +207,40 @@ impl Operation<'_> {
         self.dispatch_filled(tx, at).await
     }
 
-    /// The planner orders the suggested quantities from the supplier.
+    /// The planner orders `quantities` (part id -> units) from the
+    /// supplier for `warehouse`.
     async fn buy(
         &mut self,
         tx: &DatabaseTransaction,
         at: DateTime<Utc>,
         warehouse: i64,
-        suggested: Vec<ReplenishmentSuggestion>,
+        quantities: BTreeMap<i64, i64>,
     ) -> AppResult<()> {
-        let lines: Vec<ReplenishmentOrderLine> = suggested
+        let lines: Vec<NewPurchaseOrderLine> = quantities
             .into_iter()
-            .filter_map(|s| {
-                Some(ReplenishmentOrderLine {
-                    part_id: s.part_id,
-                    quantity: i32::try_from(s.quantity).ok()?,
+            .filter_map(|(part_id, quantity)| {
+                Some(NewPurchaseOrderLine {
+                    part_id,
+                    quantity: i32::try_from(quantity).ok()?,
+                    unit_price: None,
                 })
             })
             .collect();
         if lines.is_empty() {
             return Ok(());
         }
-        let order = replenishment::order(
+        let lead_time = vendor::Entity::find_by_id(self.net.supplier)
+            .one(tx)
+            .await?
+            .map_or(30, |v| v.lead_time_days);
+        let order = purchasing::create(
             tx,
             self.cast.planner.id,
-            ReplenishmentOrderRequest {
+            NewPurchaseOrder {
+                vendor_id: self.net.supplier,
                 warehouse_id: warehouse,
-                vendor_id: None,
                 reference: format!("REPL-{}", at.format("%G-W%V")),
+                expected_at: Some(at + Duration::days(lead_time.into())),
                 lines,
             },
             at,
@@ -283,7 +322,13 @@ impl Operation<'_> {
         }
         if split {
             let rest = Duration::days(self.rng.random_range(7..=21));
-            self.at(at + rest, Event::PurchaseArrives { order: id, split: false });
+            self.at(
+                at + rest,
+                Event::PurchaseArrives {
+                    order: id,
+                    split: false,
+                },
+            );
         }
         self.return_to_vendor(tx, at, order.vendor_id, order.warehouse_id, to_return)
             .await?;

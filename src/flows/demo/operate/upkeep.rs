@@ -23,10 +23,26 @@ const COUNT_VARIANCE: f64 = 0.03;
 
 /// (fault cause, failed component, measures) a repair record names.
 const FAULTS: [(&str, &str, &str); 4] = [
-    ("power surge", "DC/DC converter", "converter replaced, burn-in 24 h"),
-    ("thermal stress", "PA module", "PA module replaced, recalibrated"),
-    ("moisture ingress", "connector block", "connector replaced, resealed"),
-    ("firmware corruption", "flash memory", "flash replaced, firmware reloaded"),
+    (
+        "power surge",
+        "DC/DC converter",
+        "converter replaced, burn-in 24 h",
+    ),
+    (
+        "thermal stress",
+        "PA module",
+        "PA module replaced, recalibrated",
+    ),
+    (
+        "moisture ingress",
+        "connector block",
+        "connector replaced, resealed",
+    ),
+    (
+        "firmware corruption",
+        "flash memory",
+        "flash replaced, firmware reloaded",
+    ),
 ];
 
 /// Where a repairable family is repaired: the manufacturer (the supplier,
@@ -48,7 +64,11 @@ fn repairer(family: &str) -> Repairer {
 impl Operation<'_> {
     /// Every warehouse sends its defective units to be repaired, one order
     /// per repairer; a few units are put up for scrap instead.
-    pub(super) async fn repair_round(&mut self, tx: &DatabaseTransaction, at: DateTime<Utc>) -> AppResult<()> {
+    pub(super) async fn repair_round(
+        &mut self,
+        tx: &DatabaseTransaction,
+        at: DateTime<Utc>,
+    ) -> AppResult<()> {
         let warehouses: Vec<i64> = self.net.warehouses.iter().map(|w| w.id).collect();
         for warehouse in warehouses {
             let mut by_repairer: [Vec<SendLine>; 3] = [Vec::new(), Vec::new(), Vec::new()];
@@ -71,8 +91,16 @@ impl Operation<'_> {
                 };
                 if !units.is_empty() && self.rng.random_bool(SCRAP_ON_INSPECTION) {
                     let unit = units.pop().flatten();
-                    self.put_up_for_scrap(tx, at, warehouse, part_id, Condition::Defective, 1, unit)
-                        .await?;
+                    self.put_up_for_scrap(
+                        tx,
+                        at,
+                        warehouse,
+                        part_id,
+                        Condition::Defective,
+                        1,
+                        unit,
+                    )
+                    .await?;
                 }
                 if units.is_empty() {
                     continue;
@@ -87,7 +115,8 @@ impl Operation<'_> {
             let vendors = [Some(self.net.supplier), Some(self.net.repair_vendor), None];
             for (lines, vendor) in by_repairer.into_iter().zip(vendors) {
                 if !lines.is_empty() {
-                    self.send_to_repair(tx, at, warehouse, vendor, lines).await?;
+                    self.send_to_repair(tx, at, warehouse, vendor, lines)
+                        .await?;
                 }
             }
         }
@@ -118,7 +147,10 @@ impl Operation<'_> {
         .await?;
         self.tally.repair_orders += 1;
         for line in order.lines {
-            let days = self.net.part(line.part_id).map_or(14, |p| p.turnaround_days.max(3));
+            let days = self
+                .net
+                .part(line.part_id)
+                .map_or(14, |p| p.turnaround_days.max(3));
             let back = self.stretch(Duration::days(days.into()), 0.7, 1.4);
             self.at(
                 at + back,
@@ -141,7 +173,10 @@ impl Operation<'_> {
         line: i64,
         part_id: i64,
     ) -> AppResult<()> {
-        let unit_cost = self.net.part(part_id).map_or(Decimal::from(100), |p| p.unit_cost);
+        let unit_cost = self
+            .net
+            .part(part_id)
+            .map_or(Decimal::from(100), |p| p.unit_cost);
         let (cause, component, measures) = FAULTS[self.rng.random_range(0..FAULTS.len())];
         let beyond = self.rng.random_bool(BEYOND_REPAIR);
         let share = Decimal::from(self.rng.random_range(8..=25u32)) / Decimal::from(100);
@@ -158,7 +193,11 @@ impl Operation<'_> {
             } else {
                 "repaired and tested".into()
             },
-            measures: if beyond { String::new() } else { measures.into() },
+            measures: if beyond {
+                String::new()
+            } else {
+                measures.into()
+            },
             cost: if beyond {
                 Decimal::from(45)
             } else {
@@ -203,25 +242,51 @@ impl Operation<'_> {
         .await?;
         self.tally.scrap_requests += 1;
         let decide = Duration::hours(self.rng.random_range(20..=70));
-        self.at(at + decide, Event::ScrapDecision { request: request.id });
+        self.at(
+            at + decide,
+            Event::ScrapDecision {
+                request: request.id,
+            },
+        );
         Ok(())
     }
 
     /// Every warehouse puts its quarantined units up for scrap.
-    pub(super) async fn scrap_round(&mut self, tx: &DatabaseTransaction, at: DateTime<Utc>) -> AppResult<()> {
+    pub(super) async fn scrap_round(
+        &mut self,
+        tx: &DatabaseTransaction,
+        at: DateTime<Utc>,
+    ) -> AppResult<()> {
         let warehouses: Vec<i64> = self.net.warehouses.iter().map(|w| w.id).collect();
         for warehouse in warehouses {
             for (part_id, on_hand, _) in balances(tx, warehouse, Condition::Quarantined).await? {
                 let serialized = self.net.part(part_id).is_some_and(|p| p.serialized);
                 if serialized {
                     let location = Location::warehouse(warehouse);
-                    for serial in serials::at(tx, part_id, location, Condition::Quarantined).await? {
-                        self.put_up_for_scrap(tx, at, warehouse, part_id, Condition::Quarantined, 1, Some(serial))
-                            .await?;
+                    for serial in serials::at(tx, part_id, location, Condition::Quarantined).await?
+                    {
+                        self.put_up_for_scrap(
+                            tx,
+                            at,
+                            warehouse,
+                            part_id,
+                            Condition::Quarantined,
+                            1,
+                            Some(serial),
+                        )
+                        .await?;
                     }
                 } else {
-                    self.put_up_for_scrap(tx, at, warehouse, part_id, Condition::Quarantined, on_hand, None)
-                        .await?;
+                    self.put_up_for_scrap(
+                        tx,
+                        at,
+                        warehouse,
+                        part_id,
+                        Condition::Quarantined,
+                        on_hand,
+                        None,
+                    )
+                    .await?;
                 }
             }
         }
@@ -278,7 +343,11 @@ impl Operation<'_> {
                 .find(|g| g.0 == line.part_id)
                 .map_or(0, |g| g.1 - g.2);
             if line.condition == Condition::Good && self.rng.random_bool(COUNT_VARIANCE) {
-                counted += if free > 0 && self.rng.random_bool(0.5) { -1 } else { 1 };
+                counted += if free > 0 && self.rng.random_bool(0.5) {
+                    -1
+                } else {
+                    1
+                };
             }
             lines.push(CountLine {
                 part_id: line.part_id,
@@ -287,7 +356,14 @@ impl Operation<'_> {
                 serials: Vec::new(),
             });
         }
-        stocktake::count(tx, self.cast.clerk.id, opened.id, CountRequest { lines }, at).await?;
+        stocktake::count(
+            tx,
+            self.cast.clerk.id,
+            opened.id,
+            CountRequest { lines },
+            at,
+        )
+        .await?;
         stocktake::approve(tx, self.cast.planner.id, opened.id, at).await?;
         self.tally.stocktakes += 1;
         self.dispatch_filled(tx, at).await
