@@ -180,7 +180,6 @@ pub struct DemoPart {
     pub family: &'static str,
     pub unit_cost: Decimal,
     pub repairable: bool,
-    pub turnaround_days: i32,
     pub serialized: bool,
     /// Failures a month, oldest first (the car-parts series).
     pub monthly: Vec<u32>,
@@ -470,7 +469,6 @@ async fn part(
         family: prefix,
         unit_cost,
         repairable,
-        turnaround_days,
         serialized,
         monthly,
         installed,

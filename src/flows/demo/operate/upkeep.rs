@@ -123,8 +123,8 @@ impl Operation<'_> {
         Ok(())
     }
 
-    /// One repair order; each line's result is due after the part's
-    /// turnaround, give or take.
+    /// One repair order; each line's result comes around its due date
+    /// (the repairer's turnaround), most of them in time.
     async fn send_to_repair(
         &mut self,
         tx: &DatabaseTransaction,
@@ -147,11 +147,8 @@ impl Operation<'_> {
         .await?;
         self.tally.repair_orders += 1;
         for line in order.lines {
-            let days = self
-                .net
-                .part(line.part_id)
-                .map_or(14, |p| p.turnaround_days.max(3));
-            let back = self.stretch(Duration::days(days.into()), 0.7, 1.4);
+            let due = (line.due_at - at).max(Duration::days(3));
+            let back = self.stretch(due, 0.6, 1.15);
             self.at(
                 at + back,
                 Event::RepairResult {
