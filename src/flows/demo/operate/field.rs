@@ -1,7 +1,7 @@
 //! The field: failures, replacement requests and their lifecycle.
 use chrono::{DateTime, Duration, Utc};
 use entities::replacement_request;
-use entities::vocabulary::{Condition, Priority, RequestStatus};
+use entities::vocabulary::{Priority, RequestStatus};
 use rand::RngExt;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
@@ -9,8 +9,6 @@ use super::{Event, Followed, Operation};
 use crate::flows::logistics::shipments::DeliverRequest;
 use crate::flows::replacement::{self, AnnounceReturn, DispatchRequest, NewReplacementRequest};
 use crate::store::error::AppResult;
-use crate::store::location::Location;
-use crate::store::serials;
 
 impl Operation<'_> {
     /// A unit fails: the engineer asks for a replacement, naming the failed
@@ -115,8 +113,8 @@ impl Operation<'_> {
         }
     }
 
-    /// The clerk ships the reserved unit (for a serialized part, one of the
-    /// units on the source's shelf).
+    /// The clerk ships the reserved unit (for a serialized part, the unit
+    /// the request shows as set aside for it).
     pub(super) async fn dispatch(
         &mut self,
         tx: &DatabaseTransaction,
@@ -124,19 +122,8 @@ impl Operation<'_> {
         id: i64,
     ) -> AppResult<()> {
         let request = replacement::get(tx, self.clerk_viewer(), id).await?;
-        let Some(source) = request.source_warehouse_id else {
+        if request.source_warehouse_id.is_none() {
             return Ok(());
-        };
-        let part = &self.net.parts[self.requests[&id].part];
-        let serials = if part.serialized {
-            let on_shelf =
-                serials::at(tx, part.id, Location::warehouse(source), Condition::Good).await?;
-            on_shelf.into_iter().take(1).collect()
-        } else {
-            Vec::new()
-        };
-        if let Some(f) = self.requests.get_mut(&id) {
-            f.sent_serial = serials.first().cloned();
         }
         let carrier = self.carrier(25, 180);
         let sent = replacement::dispatch(
@@ -150,17 +137,24 @@ impl Operation<'_> {
                 cost: carrier.cost,
                 currency: None,
                 estimated_arrival_at: None,
-                serials,
+                serials: Vec::new(),
             },
             at,
         )
         .await?;
+        if let Some(f) = self.requests.get_mut(&id) {
+            f.sent_serial = sent.serials.first().cloned();
+        }
+        // Couriers mostly make the arrival promised at sourcing (unless the
+        // pick took too long); now and then one is hours late.
         let transit = sent.eta.map_or(Duration::hours(4), |eta| eta - at);
-        let arrives = if self.rng.random_bool(0.12) {
-            at + transit + Duration::minutes(self.rng.random_range(30..=480))
+        let promised = request.promised_eta.unwrap_or(at + transit);
+        let arrives = if self.rng.random_bool(0.1) {
+            promised + Duration::minutes(self.rng.random_range(30..=480))
         } else {
-            at + self.stretch(transit, 0.7, 1.0)
+            promised - Duration::minutes(self.rng.random_range(0..=60))
         };
+        let arrives = arrives.max(at + transit / 2);
         self.at(arrives, Event::Deliver { request: id });
         Ok(())
     }
