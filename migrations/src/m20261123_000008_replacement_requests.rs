@@ -7,6 +7,8 @@
 //! landing beside it; the two touch no common table.
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::shared::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -73,43 +75,13 @@ enum Holidays {
 }
 
 #[derive(DeriveIden)]
-enum Parts {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum Warehouses {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum Sites {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
 enum SlaClasses {
     Table,
     Id,
 }
 
 #[derive(DeriveIden)]
-enum Users {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
 enum Reservations {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum StockDocuments {
     Table,
     Id,
 }
@@ -126,28 +98,6 @@ enum Returns {
     Id,
 }
 
-fn fk(
-    name: &str,
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(ForeignKeyAction::Restrict)
-        .take()
-}
-
-fn index(name: &str, table: impl IntoIden, cols: &[&str]) -> IndexCreateStatement {
-    let mut i = Index::create();
-    i.name(name).table(table);
-    for c in cols {
-        i.col(Alias::new(*c));
-    }
-    i.take()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -160,33 +110,34 @@ impl MigrationTrait for Migration {
                 .col(string(R::TicketRef))
                 .col(big_integer(R::SiteId))
                 .col(big_integer(R::PartId))
-                .col(integer(R::Quantity).check(Expr::col(R::Quantity).gt(0)))
-                .col(
-                    string(R::Priority)
-                        .check(Expr::col(R::Priority).is_in(["low", "normal", "high", "critical"])),
-                )
+                .col(positive(integer(R::Quantity)))
+                .col(one_of(
+                    string(R::Priority),
+                    ["low", "normal", "high", "critical"],
+                ))
                 .col(text(R::Note))
                 .col(string_null(R::FailedSerial))
-                .col(string(R::Status).check(Expr::col(R::Status).is_in([
-                    "backordered",
-                    "sourced",
-                    "dispatched",
-                    "delivered",
-                    "defective_returned",
-                    "closed",
-                    "cancelled",
-                ])))
+                .col(one_of(
+                    string(R::Status),
+                    [
+                        "backordered",
+                        "sourced",
+                        "dispatched",
+                        "delivered",
+                        "defective_returned",
+                        "closed",
+                        "cancelled",
+                    ],
+                ))
                 .col(big_integer(R::SlaClassId))
                 .col(timestamp_with_time_zone(R::RequestedAt))
                 .col(timestamp_with_time_zone(R::DeadlineAt))
                 .col(big_integer(R::ServingWarehouseId))
                 .col(big_integer_null(R::SourceWarehouseId))
-                .col(string(R::SourceKind).check(Expr::col(R::SourceKind).is_in([
-                    "serving",
-                    "lateral",
-                    "earliest",
-                    "backorder",
-                ])))
+                .col(one_of(
+                    string(R::SourceKind),
+                    ["serving", "lateral", "earliest", "backorder"],
+                ))
                 .col(string_null(R::SourcingCost))
                 .col(boolean(R::SlaAtRisk))
                 .col(text(R::RiskReason))
@@ -262,13 +213,13 @@ impl MigrationTrait for Migration {
         m.create_index(index(
             "ix_replacement_requests_part_status",
             R::Table,
-            &["part_id", "status", "deadline_at"],
+            [R::PartId, R::Status, R::DeadlineAt],
         ))
         .await?;
         m.create_index(index(
             "ix_replacement_requests_engineer",
             R::Table,
-            &["engineer_id"],
+            [R::EngineerId],
         ))
         .await?;
 
@@ -282,7 +233,7 @@ impl MigrationTrait for Migration {
                 .col(big_integer(D::SiteId))
                 .col(big_integer(D::WarehouseId))
                 .col(big_integer(D::ServingWarehouseId))
-                .col(integer(D::Quantity).check(Expr::col(D::Quantity).gt(0)))
+                .col(positive(integer(D::Quantity)))
                 .col(boolean(D::Hit))
                 .col(timestamp_with_time_zone(D::OccurredAt))
                 .foreign_key(&mut fk(
@@ -311,7 +262,7 @@ impl MigrationTrait for Migration {
         m.create_index(index(
             "ix_demand_records_occurred",
             D::Table,
-            &["occurred_at"],
+            [D::OccurredAt],
         ))
         .await?;
 
@@ -328,27 +279,24 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(
-            index(
-                "ux_holidays_day_region",
-                Holidays::Table,
-                &["day", "region"],
-            )
-            .unique()
-            .take(),
-        )
+        m.create_index(unique_index(
+            "ux_holidays_day_region",
+            Holidays::Table,
+            [Holidays::Day, Holidays::Region],
+        ))
         .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            Holidays::Table.into_iden(),
-            DemandRecords::Table.into_iden(),
-            ReplacementRequests::Table.into_iden(),
-        ] {
-            m.drop_table(Table::drop().table(table).take()).await?;
-        }
-        Ok(())
+        drop_tables(
+            m,
+            [
+                Holidays::Table.into_iden(),
+                DemandRecords::Table.into_iden(),
+                ReplacementRequests::Table.into_iden(),
+            ],
+        )
+        .await
     }
 }
