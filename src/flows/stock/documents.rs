@@ -11,11 +11,11 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::core::Validator;
-use crate::core::validate::{MAX_LINE_QUANTITY, MAX_LINES, MAX_NAME, MAX_TEXT};
+use crate::core::validate::{MAX_NAME, MAX_TEXT};
 use crate::flows::allocation;
 use crate::store::error::{AppError, AppResult};
 use crate::store::ledger::{self, Document, Location, NewDocument, NewMovement};
-use crate::store::lookups::{active_parts, active_warehouse};
+use crate::store::lookups::active_warehouse;
 use crate::store::serials;
 
 fn default_good() -> Condition {
@@ -128,19 +128,9 @@ pub struct ReverseRequest {
 /// Checks the quantities and count of lines.
 fn check_lines(v: &mut Validator, quantities: impl ExactSizeIterator<Item = i32>) {
     let n = quantities.len();
-    v.check(n >= 1, "lines", "must have at least one line");
-    v.check(
-        n <= MAX_LINES,
-        "lines",
-        format!("must have at most {MAX_LINES} lines"),
-    );
+    v.line_count(n);
     for (i, q) in quantities.enumerate() {
-        v.range_i64(
-            &format!("lines[{i}].quantity"),
-            q.into(),
-            1,
-            MAX_LINE_QUANTITY.into(),
-        );
+        v.line_quantity(i, q);
     }
 }
 
@@ -178,14 +168,13 @@ pub async fn receive(
     v.optional_text("reference", &req.reference, MAX_NAME);
     v.finish()?;
     active_warehouse(db, req.warehouse_id, "warehouse_id").await?;
-    let part_ids: Vec<i64> = req.lines.iter().map(|l| l.part_id).collect();
-    let parts = active_parts(db, &part_ids).await?;
-    serials::check_request(
-        &parts,
+    serials::active_parts_of(
+        db,
         req.lines
             .iter()
             .map(|l| (l.part_id, l.quantity, l.serials.as_slice())),
-    )?;
+    )
+    .await?;
     let (from_kind, counterparty) = match req.source {
         ReceiptSource::Supplier => {
             vendor_exists(db, req.source_id, "source_id").await?;
@@ -275,14 +264,13 @@ pub async fn issue(
         .optional_text("reason", &req.reason, MAX_TEXT);
     v.finish()?;
     active_warehouse(db, req.warehouse_id, "warehouse_id").await?;
-    let part_ids: Vec<i64> = req.lines.iter().map(|l| l.part_id).collect();
-    let parts = active_parts(db, &part_ids).await?;
-    serials::check_request(
-        &parts,
+    serials::active_parts_of(
+        db,
         req.lines
             .iter()
             .map(|l| (l.part_id, l.quantity, l.serials.as_slice())),
-    )?;
+    )
+    .await?;
     let (to, counterparty, counterparty_id) =
         issue_destination(db, req.destination, req.site_id).await?;
     let moves = req
@@ -337,14 +325,13 @@ pub async fn change_condition(
     }
     v.finish()?;
     active_warehouse(db, req.warehouse_id, "warehouse_id").await?;
-    let part_ids: Vec<i64> = req.lines.iter().map(|l| l.part_id).collect();
-    let parts = active_parts(db, &part_ids).await?;
-    serials::check_request(
-        &parts,
+    serials::active_parts_of(
+        db,
         req.lines
             .iter()
             .map(|l| (l.part_id, l.quantity, l.serials.as_slice())),
-    )?;
+    )
+    .await?;
     let here = Location::warehouse(req.warehouse_id);
     let moves = req
         .lines
