@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::both_backends;
 use crate::common::TestApp;
+use crate::common::check::{refused, rejected_posts};
 use crate::common::fixtures::{network, on_hand, receive as stock_in};
 
 both_backends!(
@@ -82,26 +83,6 @@ fn line(t: &Value, part: i64) -> &Value {
 
 fn time(v: &Value) -> DateTime<Utc> {
     v.as_str().unwrap().parse().unwrap()
-}
-
-/// Asserts a 409 invalid_transition naming the state and the allowed actions.
-#[track_caller]
-fn refused(body: Value, current: &str, allowed: &[&str]) {
-    assert_eq!(body["code"], "invalid_transition", "{body}");
-    let detail = body["detail"].as_str().unwrap();
-    assert!(
-        detail.contains(&format!("is {current};")),
-        "detail names the state: {detail}"
-    );
-    let expected = if allowed.is_empty() {
-        "none".to_owned()
-    } else {
-        allowed.join(", ")
-    };
-    assert!(
-        detail.ends_with(&format!("allowed next: {expected}")),
-        "detail names {expected}: {detail}"
-    );
 }
 
 async fn walk_the_state_machine_with_partial_receipts(app: TestApp) {
@@ -737,25 +718,10 @@ async fn shipping_twice_with_one_key_posts_once(app: TestApp) {
         json!([{"part_id": a, "quantity": 3}]),
     )
     .await;
-    let send = || async {
-        let resp = app
-            .client
-            .post(format!("{}/api/v1/transfers/{id}/ship", app.base))
-            .bearer_auth(app.token(Warehouse))
-            .header("idempotency-key", "ship-1")
-            .json(&ship_body())
-            .send()
-            .await
-            .unwrap();
-        let replayed = resp.headers().get("idempotent-replayed").is_some();
-        (
-            resp.status().as_u16(),
-            replayed,
-            resp.json::<Value>().await.unwrap(),
-        )
-    };
-    let (s1, r1, b1) = send().await;
-    let (s2, r2, b2) = send().await;
+    let req = ship_body();
+    let path = &format!("/api/v1/transfers/{id}/ship");
+    let (s1, b1, r1) = app.post_keyed(Warehouse, path, "ship-1", Some(&req)).await;
+    let (s2, b2, r2) = app.post_keyed(Warehouse, path, "ship-1", Some(&req)).await;
     assert_eq!((s1, r1, s2, r2), (200, false, 200, true));
     assert_eq!(b1, b2);
     assert_eq!(app.count("shipments").await, 1);
@@ -870,16 +836,7 @@ async fn bad_input_writes_nothing(app: TestApp) {
             "lines",
         ),
     ];
-    for (body, field) in bad {
-        let p = app
-            .post(Warehouse, "/api/v1/transfers", body.clone())
-            .await
-            .expect_problem(422, "validation_failed");
-        assert!(
-            crate::common::Resp::fields(&p).iter().any(|f| f == field),
-            "{body} should name {field}: {p}"
-        );
-    }
+    rejected_posts(&app, Warehouse, "/api/v1/transfers", bad).await;
     // A deactivated warehouse is refused too.
     app.post_empty(
         Admin,
