@@ -140,12 +140,8 @@ fn created_updated(t: &mut TableCreateStatement, created: impl IntoIden, updated
 
 /// Master data keeps its ids: a referenced row is neither deleted nor
 /// renumbered.
-fn fk(
-    name: &str,
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-) -> ForeignKeyCreateStatement {
-    crate::shared::fk(name, from, to)
+fn fk(name: &str, column: impl IntoIden, table: impl IntoIden) -> ForeignKeyCreateStatement {
+    crate::shared::fk(name, column, table)
         .on_update(ForeignKeyAction::Restrict)
         .take()
 }
@@ -179,8 +175,8 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null(ApiTokens::RevokedAt))
                 .foreign_key(&mut fk(
                     "fk_api_tokens_user",
-                    (ApiTokens::Table, ApiTokens::UserId),
-                    (Users::Table, Users::Id),
+                    ApiTokens::UserId,
+                    Users::Table,
                 ))
                 .take(),
         )
@@ -224,8 +220,8 @@ impl MigrationTrait for Migration {
             .check(Expr::col(Warehouses::ParentId).ne(Expr::col(Warehouses::Id)))
             .foreign_key(&mut fk(
                 "fk_warehouses_parent",
-                (Warehouses::Table, Warehouses::ParentId),
-                (Warehouses::Table, Warehouses::Id),
+                Warehouses::ParentId,
+                Warehouses::Table,
             ))
             .take();
         created_updated(
@@ -247,13 +243,13 @@ impl MigrationTrait for Migration {
             .check(Expr::col(Lanes::FromWarehouseId).ne(Expr::col(Lanes::ToWarehouseId)))
             .foreign_key(&mut fk(
                 "fk_lanes_from",
-                (Lanes::Table, Lanes::FromWarehouseId),
-                (Warehouses::Table, Warehouses::Id),
+                Lanes::FromWarehouseId,
+                Warehouses::Table,
             ))
             .foreign_key(&mut fk(
                 "fk_lanes_to",
-                (Lanes::Table, Lanes::ToWarehouseId),
-                (Warehouses::Table, Warehouses::Id),
+                Lanes::ToWarehouseId,
+                Warehouses::Table,
             ))
             .take();
         created_updated(&mut lanes, Lanes::CreatedAt, Lanes::UpdatedAt);
@@ -291,13 +287,13 @@ impl MigrationTrait for Migration {
             .col(boolean(Sites::Active))
             .foreign_key(&mut fk(
                 "fk_sites_warehouse",
-                (Sites::Table, Sites::ServingWarehouseId),
-                (Warehouses::Table, Warehouses::Id),
+                Sites::ServingWarehouseId,
+                Warehouses::Table,
             ))
             .foreign_key(&mut fk(
                 "fk_sites_sla_class",
-                (Sites::Table, Sites::SlaClassId),
-                (SlaClasses::Table, SlaClasses::Id),
+                Sites::SlaClassId,
+                SlaClasses::Table,
             ))
             .take();
         created_updated(&mut sites, Sites::CreatedAt, Sites::UpdatedAt);
@@ -313,13 +309,13 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone(InstalledBase::UpdatedAt))
                 .foreign_key(&mut fk(
                     "fk_installed_base_site",
-                    (InstalledBase::Table, InstalledBase::SiteId),
-                    (Sites::Table, Sites::Id),
+                    InstalledBase::SiteId,
+                    Sites::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_installed_base_part",
-                    (InstalledBase::Table, InstalledBase::PartId),
-                    (Parts::Table, Parts::Id),
+                    InstalledBase::PartId,
+                    Parts::Table,
                 ))
                 .take(),
         )

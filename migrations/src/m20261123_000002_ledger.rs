@@ -133,18 +133,18 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone(StockDocuments::CreatedAt))
                 .foreign_key(&mut fk(
                     "fk_documents_warehouse",
-                    (StockDocuments::Table, StockDocuments::WarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    StockDocuments::WarehouseId,
+                    Warehouses::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_documents_user",
-                    (StockDocuments::Table, StockDocuments::CreatedBy),
-                    (Users::Table, Users::Id),
+                    StockDocuments::CreatedBy,
+                    Users::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_documents_reverses",
-                    (StockDocuments::Table, StockDocuments::ReversesDocumentId),
-                    (StockDocuments::Table, StockDocuments::Id),
+                    StockDocuments::ReversesDocumentId,
+                    StockDocuments::Table,
                 ))
                 .take(),
         )
@@ -169,23 +169,23 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone(StockMovements::CreatedAt))
                 .foreign_key(&mut fk(
                     "fk_movements_document",
-                    (StockMovements::Table, StockMovements::DocumentId),
-                    (StockDocuments::Table, StockDocuments::Id),
+                    StockMovements::DocumentId,
+                    StockDocuments::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_movements_part",
-                    (StockMovements::Table, StockMovements::PartId),
-                    (Parts::Table, Parts::Id),
+                    StockMovements::PartId,
+                    Parts::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_movements_actor",
-                    (StockMovements::Table, StockMovements::ActorId),
-                    (Users::Table, Users::Id),
+                    StockMovements::ActorId,
+                    Users::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_movements_reverses",
-                    (StockMovements::Table, StockMovements::ReversesMovementId),
-                    (StockMovements::Table, StockMovements::Id),
+                    StockMovements::ReversesMovementId,
+                    StockMovements::Table,
                 ))
                 .take(),
         )
@@ -222,13 +222,13 @@ impl MigrationTrait for Migration {
                 .check(Expr::col(StockBalances::Reserved).lte(Expr::col(StockBalances::OnHand)))
                 .foreign_key(&mut fk(
                     "fk_balances_part",
-                    (StockBalances::Table, StockBalances::PartId),
-                    (Parts::Table, Parts::Id),
+                    StockBalances::PartId,
+                    Parts::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_balances_warehouse",
-                    (StockBalances::Table, StockBalances::WarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    StockBalances::WarehouseId,
+                    Warehouses::Table,
                 ))
                 .take(),
         )
@@ -269,18 +269,18 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null(Reservations::ClosedAt))
                 .foreign_key(&mut fk(
                     "fk_reservations_part",
-                    (Reservations::Table, Reservations::PartId),
-                    (Parts::Table, Parts::Id),
+                    Reservations::PartId,
+                    Parts::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_reservations_warehouse",
-                    (Reservations::Table, Reservations::WarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    Reservations::WarehouseId,
+                    Warehouses::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_reservations_document",
-                    (Reservations::Table, Reservations::ConsumedByDocumentId),
-                    (StockDocuments::Table, StockDocuments::Id),
+                    Reservations::ConsumedByDocumentId,
+                    StockDocuments::Table,
                 ))
                 .take(),
         )
@@ -335,8 +335,8 @@ impl MigrationTrait for Migration {
                 .col(big_integer_null(Stocktakes::AdjustmentDocumentId))
                 .foreign_key(&mut fk(
                     "fk_stocktakes_warehouse",
-                    (Stocktakes::Table, Stocktakes::WarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    Stocktakes::WarehouseId,
+                    Warehouses::Table,
                 ))
                 .take(),
         )
@@ -355,13 +355,13 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null(StocktakeLines::CountedAt))
                 .foreign_key(&mut fk(
                     "fk_stocktake_lines_stocktake",
-                    (StocktakeLines::Table, StocktakeLines::StocktakeId),
-                    (Stocktakes::Table, Stocktakes::Id),
+                    StocktakeLines::StocktakeId,
+                    Stocktakes::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_stocktake_lines_part",
-                    (StocktakeLines::Table, StocktakeLines::PartId),
-                    (Parts::Table, Parts::Id),
+                    StocktakeLines::PartId,
+                    Parts::Table,
                 ))
                 .take(),
         )

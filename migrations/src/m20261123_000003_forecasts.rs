@@ -61,8 +61,8 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone(ForecastRuns::CreatedAt))
                 .foreign_key(&mut reference(
                     "fk_forecast_runs_user",
-                    (ForecastRuns::Table, ForecastRuns::CreatedBy),
-                    (Users::Table, Users::Id),
+                    ForecastRuns::CreatedBy,
+                    Users::Table,
                 ))
                 .take(),
         )
@@ -84,8 +84,8 @@ impl MigrationTrait for Migration {
                 .col(text_null(ForecastResults::Backtest))
                 .foreign_key(&mut reference(
                     "fk_forecast_results_run",
-                    (ForecastResults::Table, ForecastResults::RunId),
-                    (ForecastRuns::Table, ForecastRuns::Id),
+                    ForecastResults::RunId,
+                    ForecastRuns::Table,
                 ))
                 .take(),
         )

@@ -117,8 +117,8 @@ impl MigrationTrait for Migration {
                 )
                 .foreign_key(&mut fk(
                     "fk_shipments_user",
-                    (Shipments::Table, Shipments::CreatedBy),
-                    (Users::Table, Users::Id),
+                    Shipments::CreatedBy,
+                    Users::Table,
                 ))
                 .take(),
         )
@@ -156,28 +156,28 @@ impl MigrationTrait for Migration {
                 )
                 .foreign_key(&mut fk(
                     "fk_transfers_from",
-                    (Transfers::Table, Transfers::FromWarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    Transfers::FromWarehouseId,
+                    Warehouses::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_transfers_to",
-                    (Transfers::Table, Transfers::ToWarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    Transfers::ToWarehouseId,
+                    Warehouses::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_transfers_shipment",
-                    (Transfers::Table, Transfers::ShipmentId),
-                    (Shipments::Table, Shipments::Id),
+                    Transfers::ShipmentId,
+                    Shipments::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_transfers_document",
-                    (Transfers::Table, Transfers::ShipDocumentId),
-                    (StockDocuments::Table, StockDocuments::Id),
+                    Transfers::ShipDocumentId,
+                    StockDocuments::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_transfers_user",
-                    (Transfers::Table, Transfers::CreatedBy),
-                    (Users::Table, Users::Id),
+                    Transfers::CreatedBy,
+                    Users::Table,
                 ))
                 .take(),
         )
@@ -217,13 +217,13 @@ impl MigrationTrait for Migration {
                 )
                 .foreign_key(&mut fk(
                     "fk_transfer_lines_transfer",
-                    (TransferLines::Table, TransferLines::TransferId),
-                    (Transfers::Table, Transfers::Id),
+                    TransferLines::TransferId,
+                    Transfers::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_transfer_lines_part",
-                    (TransferLines::Table, TransferLines::PartId),
-                    (Parts::Table, Parts::Id),
+                    TransferLines::PartId,
+                    Parts::Table,
                 ))
                 .take(),
         )

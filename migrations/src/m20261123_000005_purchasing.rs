@@ -69,18 +69,18 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null(PurchaseOrders::ClosedAt))
                 .foreign_key(&mut fk(
                     "fk_purchase_orders_vendor",
-                    (PurchaseOrders::Table, PurchaseOrders::VendorId),
-                    (Vendors::Table, Vendors::Id),
+                    PurchaseOrders::VendorId,
+                    Vendors::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_purchase_orders_warehouse",
-                    (PurchaseOrders::Table, PurchaseOrders::WarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    PurchaseOrders::WarehouseId,
+                    Warehouses::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_purchase_orders_user",
-                    (PurchaseOrders::Table, PurchaseOrders::CreatedBy),
-                    (Users::Table, Users::Id),
+                    PurchaseOrders::CreatedBy,
+                    Users::Table,
                 ))
                 .take(),
         )
@@ -107,16 +107,13 @@ impl MigrationTrait for Migration {
                 )
                 .foreign_key(&mut fk(
                     "fk_purchase_order_lines_order",
-                    (
-                        PurchaseOrderLines::Table,
-                        PurchaseOrderLines::PurchaseOrderId,
-                    ),
-                    (PurchaseOrders::Table, PurchaseOrders::Id),
+                    PurchaseOrderLines::PurchaseOrderId,
+                    PurchaseOrders::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_purchase_order_lines_part",
-                    (PurchaseOrderLines::Table, PurchaseOrderLines::PartId),
-                    (Parts::Table, Parts::Id),
+                    PurchaseOrderLines::PartId,
+                    Parts::Table,
                 ))
                 .take(),
         )
@@ -145,18 +142,18 @@ impl MigrationTrait for Migration {
                 .check(Expr::col(StockLevels::MaxLevel).gte(Expr::col(StockLevels::ReorderPoint)))
                 .foreign_key(&mut fk(
                     "fk_stock_levels_part",
-                    (StockLevels::Table, StockLevels::PartId),
-                    (Parts::Table, Parts::Id),
+                    StockLevels::PartId,
+                    Parts::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_stock_levels_warehouse",
-                    (StockLevels::Table, StockLevels::WarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    StockLevels::WarehouseId,
+                    Warehouses::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_stock_levels_user",
-                    (StockLevels::Table, StockLevels::UpdatedBy),
-                    (Users::Table, Users::Id),
+                    StockLevels::UpdatedBy,
+                    Users::Table,
                 ))
                 .take(),
         )

@@ -117,23 +117,23 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null(RepairOrders::ClosedAt))
                 .foreign_key(&mut fk(
                     "fk_repair_orders_vendor",
-                    (RepairOrders::Table, RepairOrders::VendorId),
-                    (Vendors::Table, Vendors::Id),
+                    RepairOrders::VendorId,
+                    Vendors::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_repair_orders_warehouse",
-                    (RepairOrders::Table, RepairOrders::WarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    RepairOrders::WarehouseId,
+                    Warehouses::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_repair_orders_document",
-                    (RepairOrders::Table, RepairOrders::SendDocumentId),
-                    (StockDocuments::Table, StockDocuments::Id),
+                    RepairOrders::SendDocumentId,
+                    StockDocuments::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_repair_orders_user",
-                    (RepairOrders::Table, RepairOrders::CreatedBy),
-                    (Users::Table, Users::Id),
+                    RepairOrders::CreatedBy,
+                    Users::Table,
                 ))
                 .take(),
         )
@@ -169,23 +169,23 @@ impl MigrationTrait for Migration {
                 .col(big_integer_null(RepairLines::RecordedBy))
                 .foreign_key(&mut fk(
                     "fk_repair_lines_order",
-                    (RepairLines::Table, RepairLines::RepairOrderId),
-                    (RepairOrders::Table, RepairOrders::Id),
+                    RepairLines::RepairOrderId,
+                    RepairOrders::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_repair_lines_part",
-                    (RepairLines::Table, RepairLines::PartId),
-                    (Parts::Table, Parts::Id),
+                    RepairLines::PartId,
+                    Parts::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_repair_lines_warehouse",
-                    (RepairLines::Table, RepairLines::ReturnedToWarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    RepairLines::ReturnedToWarehouseId,
+                    Warehouses::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_repair_lines_document",
-                    (RepairLines::Table, RepairLines::ResultDocumentId),
-                    (StockDocuments::Table, StockDocuments::Id),
+                    RepairLines::ResultDocumentId,
+                    StockDocuments::Table,
                 ))
                 .take(),
         )
@@ -228,31 +228,23 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null(Returns::ShippedAt))
                 .col(timestamp_with_time_zone_null(Returns::ReceivedAt))
                 .col(timestamp_with_time_zone_null(Returns::CancelledAt))
-                .foreign_key(&mut fk(
-                    "fk_returns_site",
-                    (Returns::Table, Returns::SiteId),
-                    (Sites::Table, Sites::Id),
-                ))
+                .foreign_key(&mut fk("fk_returns_site", Returns::SiteId, Sites::Table))
                 .foreign_key(&mut fk(
                     "fk_returns_vendor",
-                    (Returns::Table, Returns::VendorId),
-                    (Vendors::Table, Vendors::Id),
+                    Returns::VendorId,
+                    Vendors::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_returns_warehouse",
-                    (Returns::Table, Returns::WarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    Returns::WarehouseId,
+                    Warehouses::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_returns_document",
-                    (Returns::Table, Returns::DocumentId),
-                    (StockDocuments::Table, StockDocuments::Id),
+                    Returns::DocumentId,
+                    StockDocuments::Table,
                 ))
-                .foreign_key(&mut fk(
-                    "fk_returns_user",
-                    (Returns::Table, Returns::CreatedBy),
-                    (Users::Table, Users::Id),
-                ))
+                .foreign_key(&mut fk("fk_returns_user", Returns::CreatedBy, Users::Table))
                 .take(),
         )
         .await?;
@@ -266,13 +258,13 @@ impl MigrationTrait for Migration {
                 .col(one_of(string(ReturnLines::Condition), CONDITIONS))
                 .foreign_key(&mut fk(
                     "fk_return_lines_return",
-                    (ReturnLines::Table, ReturnLines::ReturnId),
-                    (Returns::Table, Returns::Id),
+                    ReturnLines::ReturnId,
+                    Returns::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_return_lines_part",
-                    (ReturnLines::Table, ReturnLines::PartId),
-                    (Parts::Table, Parts::Id),
+                    ReturnLines::PartId,
+                    Parts::Table,
                 ))
                 .take(),
         )
@@ -308,28 +300,28 @@ impl MigrationTrait for Migration {
                 .col(big_integer_null(ScrapRequests::DocumentId))
                 .foreign_key(&mut fk(
                     "fk_scrap_requests_warehouse",
-                    (ScrapRequests::Table, ScrapRequests::WarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    ScrapRequests::WarehouseId,
+                    Warehouses::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_scrap_requests_part",
-                    (ScrapRequests::Table, ScrapRequests::PartId),
-                    (Parts::Table, Parts::Id),
+                    ScrapRequests::PartId,
+                    Parts::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_scrap_requests_requester",
-                    (ScrapRequests::Table, ScrapRequests::RequestedBy),
-                    (Users::Table, Users::Id),
+                    ScrapRequests::RequestedBy,
+                    Users::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_scrap_requests_decider",
-                    (ScrapRequests::Table, ScrapRequests::DecidedBy),
-                    (Users::Table, Users::Id),
+                    ScrapRequests::DecidedBy,
+                    Users::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_scrap_requests_document",
-                    (ScrapRequests::Table, ScrapRequests::DocumentId),
-                    (StockDocuments::Table, StockDocuments::Id),
+                    ScrapRequests::DocumentId,
+                    StockDocuments::Table,
                 ))
                 .take(),
         )

@@ -44,7 +44,6 @@ enum MovementSerials {
 #[derive(DeriveIden)]
 enum StockMovements {
     Table,
-    Id,
 }
 
 #[derive(DeriveIden)]
@@ -113,8 +112,8 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone(SerialUnits::UpdatedAt))
                 .foreign_key(&mut fk(
                     "fk_serial_units_part",
-                    (SerialUnits::Table, SerialUnits::PartId),
-                    (Parts::Table, Parts::Id),
+                    SerialUnits::PartId,
+                    Parts::Table,
                 ))
                 .take(),
         )
@@ -143,13 +142,13 @@ impl MigrationTrait for Migration {
                 .col(big_integer(MovementSerials::SerialUnitId))
                 .foreign_key(&mut fk(
                     "fk_movement_serials_movement",
-                    (MovementSerials::Table, MovementSerials::MovementId),
-                    (StockMovements::Table, StockMovements::Id),
+                    MovementSerials::MovementId,
+                    StockMovements::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_movement_serials_unit",
-                    (MovementSerials::Table, MovementSerials::SerialUnitId),
-                    (SerialUnits::Table, SerialUnits::Id),
+                    MovementSerials::SerialUnitId,
+                    SerialUnits::Table,
                 ))
                 .take(),
         )

@@ -77,25 +77,21 @@ enum Holidays {
 #[derive(DeriveIden)]
 enum SlaClasses {
     Table,
-    Id,
 }
 
 #[derive(DeriveIden)]
 enum Reservations {
     Table,
-    Id,
 }
 
 #[derive(DeriveIden)]
 enum Shipments {
     Table,
-    Id,
 }
 
 #[derive(DeriveIden)]
 enum Returns {
     Table,
-    Id,
 }
 
 #[async_trait::async_trait]
@@ -157,53 +153,53 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone(R::UpdatedAt))
                 .foreign_key(&mut fk(
                     "fk_replacement_requests_engineer",
-                    (R::Table, R::EngineerId),
-                    (Users::Table, Users::Id),
+                    R::EngineerId,
+                    Users::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_replacement_requests_site",
-                    (R::Table, R::SiteId),
-                    (Sites::Table, Sites::Id),
+                    R::SiteId,
+                    Sites::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_replacement_requests_part",
-                    (R::Table, R::PartId),
-                    (Parts::Table, Parts::Id),
+                    R::PartId,
+                    Parts::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_replacement_requests_sla_class",
-                    (R::Table, R::SlaClassId),
-                    (SlaClasses::Table, SlaClasses::Id),
+                    R::SlaClassId,
+                    SlaClasses::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_replacement_requests_serving",
-                    (R::Table, R::ServingWarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    R::ServingWarehouseId,
+                    Warehouses::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_replacement_requests_source",
-                    (R::Table, R::SourceWarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    R::SourceWarehouseId,
+                    Warehouses::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_replacement_requests_reservation",
-                    (R::Table, R::ReservationId),
-                    (Reservations::Table, Reservations::Id),
+                    R::ReservationId,
+                    Reservations::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_replacement_requests_issue",
-                    (R::Table, R::IssueDocumentId),
-                    (StockDocuments::Table, StockDocuments::Id),
+                    R::IssueDocumentId,
+                    StockDocuments::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_replacement_requests_shipment",
-                    (R::Table, R::ShipmentId),
-                    (Shipments::Table, Shipments::Id),
+                    R::ShipmentId,
+                    Shipments::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_replacement_requests_return",
-                    (R::Table, R::ReturnId),
-                    (Returns::Table, Returns::Id),
+                    R::ReturnId,
+                    Returns::Table,
                 ))
                 .take(),
         )
@@ -236,25 +232,13 @@ impl MigrationTrait for Migration {
                 .col(positive(integer(D::Quantity)))
                 .col(boolean(D::Hit))
                 .col(timestamp_with_time_zone(D::OccurredAt))
-                .foreign_key(&mut fk(
-                    "fk_demand_records_request",
-                    (D::Table, D::RequestId),
-                    (R::Table, R::Id),
-                ))
-                .foreign_key(&mut fk(
-                    "fk_demand_records_part",
-                    (D::Table, D::PartId),
-                    (Parts::Table, Parts::Id),
-                ))
-                .foreign_key(&mut fk(
-                    "fk_demand_records_site",
-                    (D::Table, D::SiteId),
-                    (Sites::Table, Sites::Id),
-                ))
+                .foreign_key(&mut fk("fk_demand_records_request", D::RequestId, R::Table))
+                .foreign_key(&mut fk("fk_demand_records_part", D::PartId, Parts::Table))
+                .foreign_key(&mut fk("fk_demand_records_site", D::SiteId, Sites::Table))
                 .foreign_key(&mut fk(
                     "fk_demand_records_warehouse",
-                    (D::Table, D::WarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    D::WarehouseId,
+                    Warehouses::Table,
                 ))
                 .take(),
         )

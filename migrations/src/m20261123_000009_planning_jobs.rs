@@ -57,8 +57,8 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone(PlanningJobs::UpdatedAt))
                 .foreign_key(&mut reference(
                     "fk_planning_jobs_user",
-                    (PlanningJobs::Table, PlanningJobs::CreatedBy),
-                    (Users::Table, Users::Id),
+                    PlanningJobs::CreatedBy,
+                    Users::Table,
                 ))
                 .take(),
         )

@@ -1,5 +1,5 @@
 //! Builders the migrations share: the checks a column carries, foreign keys,
-//! indexes, dropping tables, and the tables later migrations point at by id.
+//! indexes, dropping tables, and the tables later migrations point at.
 //!
 //! Each helper writes exactly the statement the migrations used to spell
 //! out by hand, so a database that ran them sees no difference.
@@ -8,46 +8,40 @@ use sea_orm_migration::prelude::*;
 /// The conditions stock can be in.
 pub const CONDITIONS: [&str; 3] = ["good", "defective", "quarantined"];
 
-/// `users.id`, for the tables that record who did what.
+/// `users`, for the tables that record who did what.
 #[derive(DeriveIden)]
 pub enum Users {
     Table,
-    Id,
 }
 
-/// `parts.id`.
+/// `parts`.
 #[derive(DeriveIden)]
 pub enum Parts {
     Table,
-    Id,
 }
 
-/// `warehouses.id`.
+/// `warehouses`.
 #[derive(DeriveIden)]
 pub enum Warehouses {
     Table,
-    Id,
 }
 
-/// `stock_documents.id`: the ledger document a process posted.
+/// `stock_documents`: the ledger documents processes post.
 #[derive(DeriveIden)]
 pub enum StockDocuments {
     Table,
-    Id,
 }
 
-/// `vendors.id`.
+/// `vendors`.
 #[derive(DeriveIden)]
 pub enum Vendors {
     Table,
-    Id,
 }
 
-/// `sites.id`.
+/// `sites`.
 #[derive(DeriveIden)]
 pub enum Sites {
     Table,
-    Id,
 }
 
 /// The column's own name, to write a check on it.
@@ -73,26 +67,25 @@ pub fn one_of<V: Into<Expr>>(mut def: ColumnDef, values: impl IntoIterator<Item 
     def.check(Expr::col(name).is_in(values)).take()
 }
 
-/// A named foreign key with no action on delete or update.
+/// A named foreign key from `column` of the table being created to
+/// `table.id`, with no action on delete or update.
 pub fn reference(
     name: &str,
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
+    column: impl IntoIden,
+    table: impl IntoIden,
 ) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(name)
-        .from(from.0, from.1)
-        .to(to.0, to.1)
+        .from_col(column)
+        .to_tbl(table)
+        .to_col(Alias::new("id"))
         .take()
 }
 
-/// A named foreign key that refuses to delete a row still referenced.
-pub fn fk(
-    name: &str,
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-) -> ForeignKeyCreateStatement {
-    reference(name, from, to)
+/// A named foreign key from `column` of the table being created to
+/// `table.id` that refuses to delete a row still referenced.
+pub fn fk(name: &str, column: impl IntoIden, table: impl IntoIden) -> ForeignKeyCreateStatement {
+    reference(name, column, table)
         .on_delete(ForeignKeyAction::Restrict)
         .take()
 }
