@@ -157,6 +157,48 @@ async fn site_exists(db: &impl ConnectionTrait, id: Option<i64>, field: &str) ->
     }
 }
 
+/// The warehouse is active, and so is every line's part, with serials
+/// that fit it.
+async fn check_stock_lines(
+    db: &impl ConnectionTrait,
+    warehouse_id: i64,
+    lines: &[StockLine],
+) -> AppResult<()> {
+    active_warehouse(db, warehouse_id, "warehouse_id").await?;
+    serials::active_parts_of(
+        db,
+        lines
+            .iter()
+            .map(|l| (l.part_id, l.quantity, l.serials.as_slice())),
+    )
+    .await?;
+    Ok(())
+}
+
+/// One movement per line from `from` to `to`, each keeping its condition.
+fn line_moves(
+    lines: &[StockLine],
+    from: Location,
+    to: Location,
+    movement_type: MovementType,
+) -> Vec<NewMovement> {
+    lines
+        .iter()
+        .map(|l| NewMovement {
+            part_id: l.part_id,
+            quantity: l.quantity,
+            from,
+            from_condition: l.condition,
+            to,
+            to_condition: l.condition,
+            movement_type,
+            from_reserved: false,
+            reverses_movement_id: None,
+            serials: l.serials.clone(),
+        })
+        .collect()
+}
+
 pub async fn receive(
     db: &impl ConnectionTrait,
     actor_id: i64,
@@ -167,14 +209,7 @@ pub async fn receive(
     check_lines(&mut v, req.lines.iter().map(|l| l.quantity));
     v.optional_text("reference", &req.reference, MAX_NAME);
     v.finish()?;
-    active_warehouse(db, req.warehouse_id, "warehouse_id").await?;
-    serials::active_parts_of(
-        db,
-        req.lines
-            .iter()
-            .map(|l| (l.part_id, l.quantity, l.serials.as_slice())),
-    )
-    .await?;
+    check_stock_lines(db, req.warehouse_id, &req.lines).await?;
     let (from_kind, counterparty) = match req.source {
         ReceiptSource::Supplier => {
             vendor_exists(db, req.source_id, "source_id").await?;
@@ -195,22 +230,12 @@ pub async fn receive(
     } else {
         req.source_id
     };
-    let moves = req
-        .lines
-        .iter()
-        .map(|l| NewMovement {
-            part_id: l.part_id,
-            quantity: l.quantity,
-            from: Location::virtual_(from_kind, source_id),
-            from_condition: l.condition,
-            to: Location::warehouse(req.warehouse_id),
-            to_condition: l.condition,
-            movement_type: MovementType::Receipt,
-            from_reserved: false,
-            reverses_movement_id: None,
-            serials: l.serials.clone(),
-        })
-        .collect();
+    let moves = line_moves(
+        &req.lines,
+        Location::virtual_(from_kind, source_id),
+        Location::warehouse(req.warehouse_id),
+        MovementType::Receipt,
+    );
     allocation::post(
         db,
         NewDocument {
@@ -263,32 +288,15 @@ pub async fn issue(
     v.optional_text("reference", &req.reference, MAX_NAME)
         .optional_text("reason", &req.reason, MAX_TEXT);
     v.finish()?;
-    active_warehouse(db, req.warehouse_id, "warehouse_id").await?;
-    serials::active_parts_of(
-        db,
-        req.lines
-            .iter()
-            .map(|l| (l.part_id, l.quantity, l.serials.as_slice())),
-    )
-    .await?;
+    check_stock_lines(db, req.warehouse_id, &req.lines).await?;
     let (to, counterparty, counterparty_id) =
         issue_destination(db, req.destination, req.site_id).await?;
-    let moves = req
-        .lines
-        .iter()
-        .map(|l| NewMovement {
-            part_id: l.part_id,
-            quantity: l.quantity,
-            from: Location::warehouse(req.warehouse_id),
-            from_condition: l.condition,
-            to,
-            to_condition: l.condition,
-            movement_type: MovementType::Issue,
-            from_reserved: false,
-            reverses_movement_id: None,
-            serials: l.serials.clone(),
-        })
-        .collect();
+    let moves = line_moves(
+        &req.lines,
+        Location::warehouse(req.warehouse_id),
+        to,
+        MovementType::Issue,
+    );
     allocation::post(
         db,
         NewDocument {
