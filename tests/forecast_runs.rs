@@ -6,7 +6,7 @@ use spares::core::forecast::{Method, MethodParams};
 
 use crate::both_backends;
 use crate::common::TestApp;
-use crate::common::check::rejected_posts;
+use crate::common::check::rejected;
 use crate::common::fixtures::network;
 
 both_backends!(
@@ -223,7 +223,14 @@ async fn bad_forecast_requests(app: TestApp) {
             "bucket",
         ),
     ];
-    rejected_posts(&app, Planner, "/api/v1/forecasts", cases).await;
+    rejected(
+        &app,
+        reqwest::Method::POST,
+        Planner,
+        "/api/v1/forecasts",
+        cases,
+    )
+    .await;
     for role in [Warehouse, Engineer] {
         app.post(
             role,

@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::common::check::{assert_names, ids, rejected_patches, rejected_posts, rejected_queries};
+use crate::common::check::{assert_names, ids, rejected, rejected_queries};
 use crate::common::master::deactivate_and_reactivate;
 use crate::common::{Resp, TestApp};
 
@@ -362,7 +362,7 @@ async fn warehouse_bad_inputs_change_nothing(app: TestApp) {
         (without("kind"), "kind"),
         (without("name"), "name"),
     ];
-    rejected_posts(&app, Admin, "/api/v1/warehouses", cases).await;
+    rejected(&app, Method::POST, Admin, "/api/v1/warehouses", cases).await;
     let dup = app
         .post(
             Admin,
@@ -383,8 +383,9 @@ async fn warehouse_bad_inputs_change_nothing(app: TestApp) {
         .await
         .expect_problem(409, "already_exists");
     assert_eq!(Resp::fields(&dup_patch), ["code"]);
-    rejected_patches(
+    rejected(
         &app,
+        Method::PATCH,
         Admin,
         &format!("/api/v1/warehouses/{id}"),
         [
@@ -657,10 +658,11 @@ async fn lane_bad_inputs_change_nothing(app: TestApp) {
         (with("from_warehouse_id", json!("a")), "from_warehouse_id"),
         (with("speed", json!(3)), "speed"),
     ];
-    rejected_posts(&app, Admin, "/api/v1/lanes", cases).await;
+    rejected(&app, Method::POST, Admin, "/api/v1/lanes", cases).await;
 
-    rejected_patches(
+    rejected(
         &app,
+        Method::PATCH,
         Admin,
         &format!("/api/v1/lanes/{id}"),
         [

@@ -1,9 +1,10 @@
 //! Part master data over HTTP.
 use entities::vocabulary::Role::*;
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::common::check::rejected_posts;
+use crate::common::check::rejected;
 use crate::common::master::deactivate_and_reactivate;
 use crate::common::{Resp, TestApp};
 
@@ -223,7 +224,7 @@ async fn bad_inputs_change_nothing(app: TestApp) {
             "unit_cost",
         ),
     ];
-    rejected_posts(&app, Planner, "/api/v1/parts", cases).await;
+    rejected(&app, Method::POST, Planner, "/api/v1/parts", cases).await;
     let dup = app
         .post(Planner, "/api/v1/parts", part("DUP-1"))
         .await

@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::common::check::{id, rejected_posts};
+use crate::common::check::{self, id};
 use crate::common::fixtures::{network, on_hand, receive, repair_vendor};
 use crate::common::{TestApp, race};
 
@@ -334,7 +334,7 @@ async fn bad_repair_input_writes_nothing(app: TestApp) {
     )
     .await;
     let before = rows(&app).await;
-    rejected_posts(&app, Warehouse, "/api/v1/repair-orders", [
+    check::rejected(&app, Method::POST, Warehouse, "/api/v1/repair-orders", [
         (
             json!({"vendor_id": n.supplier, "warehouse_id": n.depot, "lines": [{"part_id": a, "quantity": 1}]}),
             "vendor_id",
@@ -487,7 +487,7 @@ async fn field_returns_arrive_defective(app: TestApp) {
 
     // Bad input: 422 and nothing written.
     let before = rows(&app).await;
-    rejected_posts(&app, Warehouse, "/api/v1/returns", [
+    check::rejected(&app, Method::POST, Warehouse, "/api/v1/returns", [
         (
             json!({"kind": "field_return", "warehouse_id": n.regional, "lines": [{"part_id": a, "quantity": 1}], "reason": "x"}),
             "site_id",
@@ -797,8 +797,9 @@ async fn rejected_and_refused_scrap_requests(app: TestApp) {
         .await
         .expect_problem(409, "insufficient_stock");
     assert_eq!(p["available"], 2);
-    rejected_posts(
+    check::rejected(
         &app,
+        Method::POST,
         Warehouse,
         "/api/v1/scrap-requests",
         [

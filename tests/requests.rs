@@ -6,11 +6,12 @@
 use chrono::SubsecRound;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use entities::vocabulary::Role::{self, *};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::both_backends;
 use crate::common::TestApp;
-use crate::common::check::{self, id, refused, rejected_posts};
+use crate::common::check::{self, id, refused, rejected};
 use crate::common::fixtures::{Network, network, receive};
 
 both_backends!(
@@ -967,7 +968,14 @@ async fn bad_input_changes_nothing(app: TestApp) {
             "ticket_ref",
         ),
     ];
-    rejected_posts(&app, Engineer, "/api/v1/replacement-requests", cases).await;
+    rejected(
+        &app,
+        Method::POST,
+        Engineer,
+        "/api/v1/replacement-requests",
+        cases,
+    )
+    .await;
     let p = app
         .post(
             Engineer,

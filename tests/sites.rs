@@ -4,7 +4,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::common::check::{id as id_of, ids, rejected_patches, rejected_posts, rejected_queries};
+use crate::common::check::{id as id_of, ids, rejected, rejected_queries};
 use crate::common::master::deactivate_and_reactivate;
 use crate::common::{Resp, TestApp};
 
@@ -171,8 +171,9 @@ async fn sla_class_bad_inputs_and_roles(app: TestApp) {
         s.as_object_mut().unwrap().remove(key);
         s
     };
-    rejected_posts(
+    rejected(
         &app,
+        Method::POST,
         Admin,
         "/api/v1/sla-classes",
         [
@@ -193,8 +194,9 @@ async fn sla_class_bad_inputs_and_roles(app: TestApp) {
         ],
     )
     .await;
-    rejected_patches(
+    rejected(
         &app,
+        Method::PATCH,
         Admin,
         &format!("/api/v1/sla-classes/{id}"),
         [
@@ -481,9 +483,10 @@ async fn site_bad_inputs_change_nothing(app: TestApp) {
         ),
         (with("installed_base", json!([])), "installed_base"),
     ];
-    rejected_posts(&app, Planner, "/api/v1/sites", cases).await;
-    rejected_patches(
+    rejected(&app, Method::POST, Planner, "/api/v1/sites", cases).await;
+    rejected(
         &app,
+        Method::PATCH,
         Planner,
         &format!("/api/v1/sites/{id}"),
         [

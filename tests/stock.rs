@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::both_backends;
 use crate::common::TestApp;
-use crate::common::check::{level, rejected_posts};
+use crate::common::check::{level, rejected};
 use crate::common::fixtures::{network, receive};
 
 both_backends!(
@@ -420,7 +420,14 @@ async fn bad_documents_write_nothing(app: TestApp) {
             "source_id",
         ),
     ];
-    rejected_posts(&app, Warehouse, "/api/v1/stock/receipts", cases).await;
+    rejected(
+        &app,
+        Method::POST,
+        Warehouse,
+        "/api/v1/stock/receipts",
+        cases,
+    )
+    .await;
     app.post(Warehouse, "/api/v1/stock/issues", json!({"warehouse_id": n.depot, "destination": "site", "lines": [{"part_id": a, "quantity": 1}]}))
         .await
         .expect_problem(422, "validation_failed");

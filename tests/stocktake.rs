@@ -4,13 +4,14 @@
 use std::str::FromStr;
 
 use entities::vocabulary::Role::*;
+use reqwest::Method;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::common::check::{id, rejected_posts};
+use crate::common::check::{id, rejected};
 use crate::common::fixtures::{network, on_hand, receive};
-use crate::common::{Resp, TestApp};
+use crate::common::{Resp, TestApp, race};
 
 both_backends!(
     count_review_and_approve,
@@ -394,27 +395,14 @@ async fn concurrent_opens_never_overlap(app: TestApp) {
     let n = network(&app).await;
     let a = n.parts[0];
     receive(&app, &n, n.depot, json!([{"part_id": a, "quantity": 3}])).await;
-    let mut tasks = Vec::new();
-    for _ in 0..16 {
-        let client = app.client.clone();
-        let url = format!("{}/api/v1/stocktakes", app.base);
-        let token = app.token(Warehouse).to_owned();
-        let body = json!({"warehouse_id": n.depot, "part_ids": [a]});
-        tasks.push(tokio::spawn(async move {
-            let r = client
-                .post(url)
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            let status = r.status().as_u16();
-            (status, r.json::<Value>().await.unwrap_or(Value::Null))
-        }));
-    }
+    let body = json!({"warehouse_id": n.depot, "part_ids": [a]});
+    let token = app.token(Warehouse).to_owned();
+    let calls = (0..16)
+        .map(|_| ("/api/v1/stocktakes".to_owned(), token.clone(), body.clone()))
+        .collect();
+    let answers = race(&app, calls).await;
     let mut opened = 0;
-    for t in tasks {
-        let (status, body) = t.await.unwrap();
+    for (status, body) in answers {
         match status {
             201 => opened += 1,
             409 => assert_eq!(body["code"], "conflict", "{body}"),
@@ -573,7 +561,7 @@ async fn bad_input_writes_nothing(app: TestApp) {
         ),
         (json!({"warehouse_id": n.depot, "bins": ["A1"]}), "bins"),
     ];
-    rejected_posts(&app, Warehouse, "/api/v1/stocktakes", opens).await;
+    rejected(&app, Method::POST, Warehouse, "/api/v1/stocktakes", opens).await;
     assert_eq!(app.count("stocktakes").await, 0);
 
     let sid = id(&open(&app, json!({"warehouse_id": n.depot, "part_ids": [a]})).await);

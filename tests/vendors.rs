@@ -4,7 +4,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::common::check::{id as id_of, ids, rejected_posts, rejected_queries};
+use crate::common::check::{id as id_of, ids, rejected, rejected_queries};
 use crate::common::master::deactivate_and_reactivate;
 use crate::common::{Resp, TestApp};
 
@@ -190,7 +190,7 @@ async fn vendor_bad_inputs_change_nothing(app: TestApp) {
         (with("name", json!("")), "name"),
         (with("rating", json!(5)), "rating"),
     ];
-    rejected_posts(&app, Planner, "/api/v1/vendors", cases).await;
+    rejected(&app, Method::POST, Planner, "/api/v1/vendors", cases).await;
 
     for (id, patch, field) in [
         (sup, json!({"kind": "repair"}), "repair_turnaround_days"),

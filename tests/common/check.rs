@@ -68,28 +68,6 @@ pub fn refused(body: Value, current: &str, allowed: &[&str]) {
     );
 }
 
-/// POSTs each body of `cases` to `path` as `role`: each is refused with a
-/// 422 that names its field.
-pub async fn rejected_posts<'a>(
-    app: &TestApp,
-    role: Role,
-    path: &str,
-    cases: impl IntoIterator<Item = (Value, &'a str)>,
-) {
-    rejected(app, Method::POST, role, path, cases).await;
-}
-
-/// PATCHes `path` with each body of `cases` as `role`: each is refused with
-/// a 422 that names its field.
-pub async fn rejected_patches<'a>(
-    app: &TestApp,
-    role: Role,
-    path: &str,
-    cases: impl IntoIterator<Item = (Value, &'a str)>,
-) {
-    rejected(app, Method::PATCH, role, path, cases).await;
-}
-
 /// GETs `path` with each query string of `cases` as `role`: each is refused
 /// with a 422 that names its field.
 pub async fn rejected_queries<'a>(
@@ -107,7 +85,9 @@ pub async fn rejected_queries<'a>(
     }
 }
 
-async fn rejected<'a>(
+/// Sends each body of `cases` to `path` with `method` (POST, PATCH) as
+/// `role`: each is refused with a 422 that names its field.
+pub async fn rejected<'a>(
     app: &TestApp,
     method: Method,
     role: Role,
