@@ -5,8 +5,9 @@ use serde_json::json;
 use spares::core::forecast::{Method, MethodParams};
 
 use crate::both_backends;
+use crate::common::TestApp;
+use crate::common::check::rejected;
 use crate::common::fixtures::network;
-use crate::common::{Resp, TestApp};
 
 both_backends!(
     uploaded_series_are_forecast_and_stored,
@@ -222,16 +223,14 @@ async fn bad_forecast_requests(app: TestApp) {
             "bucket",
         ),
     ];
-    for (body, field) in cases {
-        let p = app
-            .post(Planner, "/api/v1/forecasts", body.clone())
-            .await
-            .expect_problem(422, "validation_failed");
-        assert!(
-            Resp::fields(&p).iter().any(|f| f == field),
-            "{field} not named for {body}: {p}"
-        );
-    }
+    rejected(
+        &app,
+        reqwest::Method::POST,
+        Planner,
+        "/api/v1/forecasts",
+        cases,
+    )
+    .await;
     for role in [Warehouse, Engineer] {
         app.post(
             role,

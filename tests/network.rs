@@ -5,6 +5,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::both_backends;
+use crate::common::check::{assert_names, ids, rejected, rejected_queries};
+use crate::common::master::deactivate_and_reactivate;
 use crate::common::{Resp, TestApp};
 
 both_backends!(
@@ -44,24 +46,6 @@ fn lane(from: i64, to: i64) -> Value {
         "cost": "180.25",
         "currency": "EUR",
     })
-}
-
-fn ids(page: &Value) -> Vec<i64> {
-    page["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|i| i["id"].as_i64().expect("id"))
-        .collect()
-}
-
-/// A 422 naming `field`.
-#[track_caller]
-fn assert_names(problem: &Value, field: &str) {
-    assert!(
-        Resp::fields(problem).iter().any(|f| f == field),
-        "{field} not named: {problem}"
-    );
 }
 
 async fn warehouse_create_get_update_deactivate(app: TestApp) {
@@ -118,24 +102,15 @@ async fn warehouse_create_get_update_deactivate(app: TestApp) {
         .expect(200);
     assert_eq!(cleared["parent_id"], Value::Null, "null clears the parent");
 
-    let off = app
-        .post_empty(Admin, &format!("/api/v1/warehouses/{depot_id}/deactivate"))
-        .await
-        .expect(200);
-    assert_eq!(off["active"], false);
-    let still = app
-        .get(Warehouse, &format!("/api/v1/warehouses/{depot_id}"))
-        .await
-        .expect(200);
-    assert_eq!(
-        still["active"], false,
-        "deactivated warehouses stay readable"
-    );
-    let on = app
-        .post_empty(Admin, &format!("/api/v1/warehouses/{depot_id}/activate"))
-        .await
-        .expect(200);
-    assert_eq!(on["active"], true);
+    deactivate_and_reactivate(
+        &app,
+        "/api/v1/warehouses",
+        depot_id,
+        Admin,
+        Warehouse,
+        Admin,
+    )
+    .await;
 
     app.get(Planner, "/api/v1/warehouses/999999")
         .await
@@ -387,16 +362,7 @@ async fn warehouse_bad_inputs_change_nothing(app: TestApp) {
         (without("kind"), "kind"),
         (without("name"), "name"),
     ];
-    for (body, field) in cases {
-        let problem = app
-            .post(Admin, "/api/v1/warehouses", body.clone())
-            .await
-            .expect_problem(422, "validation_failed");
-        assert!(
-            Resp::fields(&problem).iter().any(|f| f == field),
-            "{field} not named for {body}: {problem}"
-        );
-    }
+    rejected(&app, Method::POST, Admin, "/api/v1/warehouses", cases).await;
     let dup = app
         .post(
             Admin,
@@ -417,39 +383,40 @@ async fn warehouse_bad_inputs_change_nothing(app: TestApp) {
         .await
         .expect_problem(409, "already_exists");
     assert_eq!(Resp::fields(&dup_patch), ["code"]);
-    for (patch, field) in [
-        (json!({"kind": "depot"}), "kind"),
-        (json!({"name": ""}), "name"),
-        (json!({"active": false}), "active"),
-        (json!({"created_at": "2020-01-01T00:00:00Z"}), "created_at"),
-    ] {
-        let problem = app
-            .patch(Admin, &format!("/api/v1/warehouses/{id}"), patch)
-            .await
-            .expect_problem(422, "validation_failed");
-        assert_names(&problem, field);
-    }
+    rejected(
+        &app,
+        Method::PATCH,
+        Admin,
+        &format!("/api/v1/warehouses/{id}"),
+        [
+            (json!({"kind": "depot"}), "kind"),
+            (json!({"name": ""}), "name"),
+            (json!({"active": false}), "active"),
+            (json!({"created_at": "2020-01-01T00:00:00Z"}), "created_at"),
+        ],
+    )
+    .await;
     let unchanged = app
         .get(Admin, &format!("/api/v1/warehouses/{id}"))
         .await
         .expect(200);
     assert_eq!(unchanged, existing, "refused updates change nothing");
 
-    for (query, field) in [
-        ("limit=501", "limit"),
-        ("limit=0", "limit"),
-        ("after=-1", "after"),
-        ("kind=mega", "kind"),
-        ("active=maybe", "active"),
-        ("parent_id=x", "parent_id"),
-        ("sort=code", "sort"),
-    ] {
-        let problem = app
-            .get(Admin, &format!("/api/v1/warehouses?{query}"))
-            .await
-            .expect_problem(422, "validation_failed");
-        assert_names(&problem, field);
-    }
+    rejected_queries(
+        &app,
+        Admin,
+        "/api/v1/warehouses",
+        [
+            ("limit=501", "limit"),
+            ("limit=0", "limit"),
+            ("after=-1", "after"),
+            ("kind=mega", "kind"),
+            ("active=maybe", "active"),
+            ("parent_id=x", "parent_id"),
+            ("sort=code", "sort"),
+        ],
+    )
+    .await;
     let long_q = format!("/api/v1/warehouses?q={}", "q".repeat(201));
     let problem = app
         .get(Admin, &long_q)
@@ -691,49 +658,41 @@ async fn lane_bad_inputs_change_nothing(app: TestApp) {
         (with("from_warehouse_id", json!("a")), "from_warehouse_id"),
         (with("speed", json!(3)), "speed"),
     ];
-    for (body, field) in cases {
-        let problem = app
-            .post(Admin, "/api/v1/lanes", body.clone())
-            .await
-            .expect_problem(422, "validation_failed");
-        assert!(
-            Resp::fields(&problem).iter().any(|f| f == field),
-            "{field} not named for {body}: {problem}"
-        );
-    }
+    rejected(&app, Method::POST, Admin, "/api/v1/lanes", cases).await;
 
-    for (patch, field) in [
-        (json!({"from_warehouse_id": b}), "from_warehouse_id"),
-        (json!({"to_warehouse_id": a}), "to_warehouse_id"),
-        (json!({"transit_hours": 9000}), "transit_hours"),
-        (json!({"cost": "-0.5"}), "cost"),
-        (json!({"cost": 3}), "cost"),
-        (json!({"currency": "E"}), "currency"),
-        (json!({"active": false}), "active"),
-    ] {
-        let problem = app
-            .patch(Admin, &format!("/api/v1/lanes/{id}"), patch.clone())
-            .await
-            .expect_problem(422, "validation_failed");
-        assert_names(&problem, field);
-    }
+    rejected(
+        &app,
+        Method::PATCH,
+        Admin,
+        &format!("/api/v1/lanes/{id}"),
+        [
+            (json!({"from_warehouse_id": b}), "from_warehouse_id"),
+            (json!({"to_warehouse_id": a}), "to_warehouse_id"),
+            (json!({"transit_hours": 9000}), "transit_hours"),
+            (json!({"cost": "-0.5"}), "cost"),
+            (json!({"cost": 3}), "cost"),
+            (json!({"currency": "E"}), "currency"),
+            (json!({"active": false}), "active"),
+        ],
+    )
+    .await;
     let unchanged = app
         .get(Admin, &format!("/api/v1/lanes/{id}"))
         .await
         .expect(200);
     assert_eq!(unchanged, existing, "refused updates change nothing");
 
-    for (query, field) in [
-        ("limit=501", "limit"),
-        ("from_warehouse_id=x", "from_warehouse_id"),
-        ("q=x", "q"),
-    ] {
-        let problem = app
-            .get(Admin, &format!("/api/v1/lanes?{query}"))
-            .await
-            .expect_problem(422, "validation_failed");
-        assert_names(&problem, field);
-    }
+    rejected_queries(
+        &app,
+        Admin,
+        "/api/v1/lanes",
+        [
+            ("limit=501", "limit"),
+            ("from_warehouse_id=x", "from_warehouse_id"),
+            ("q=x", "q"),
+        ],
+    )
+    .await;
     assert_eq!(app.count("lanes").await, before);
 }
 

@@ -1,8 +1,11 @@
 //! Part master data over HTTP.
 use entities::vocabulary::Role::*;
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::both_backends;
+use crate::common::check::rejected;
+use crate::common::master::deactivate_and_reactivate;
 use crate::common::{Resp, TestApp};
 
 fn part(number: &str) -> Value {
@@ -56,21 +59,7 @@ async fn create_get_update_deactivate(app: TestApp) {
     assert_eq!(updated["lifecycle"], "end_of_life");
     assert_eq!(updated["part_number"], "RRU-2208", "untouched fields stay");
 
-    let off = app
-        .post_empty(Admin, &format!("/api/v1/parts/{id}/deactivate"))
-        .await
-        .expect(200);
-    assert_eq!(off["active"], false);
-    let still = app
-        .get(Warehouse, &format!("/api/v1/parts/{id}"))
-        .await
-        .expect(200);
-    assert_eq!(still["active"], false, "deactivated parts stay readable");
-    let on = app
-        .post_empty(Planner, &format!("/api/v1/parts/{id}/activate"))
-        .await
-        .expect(200);
-    assert_eq!(on["active"], true);
+    deactivate_and_reactivate(&app, "/api/v1/parts", id, Admin, Warehouse, Planner).await;
 
     app.get(Planner, "/api/v1/parts/999999")
         .await
@@ -235,16 +224,7 @@ async fn bad_inputs_change_nothing(app: TestApp) {
             "unit_cost",
         ),
     ];
-    for (body, field) in cases {
-        let problem = app
-            .post(Planner, "/api/v1/parts", body.clone())
-            .await
-            .expect_problem(422, "validation_failed");
-        assert!(
-            Resp::fields(&problem).iter().any(|f| f == field),
-            "{field} not named for {body}: {problem}"
-        );
-    }
+    rejected(&app, Method::POST, Planner, "/api/v1/parts", cases).await;
     let dup = app
         .post(Planner, "/api/v1/parts", part("DUP-1"))
         .await

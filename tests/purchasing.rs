@@ -7,6 +7,7 @@ use entities::vocabulary::Role::*;
 use serde_json::{Value, json};
 
 use crate::both_backends;
+use crate::common::check::{ids, level};
 use crate::common::fixtures::{Network, network};
 use crate::common::{Resp, TestApp};
 
@@ -41,31 +42,6 @@ async fn receive(app: &TestApp, order: i64, lines: Value) -> Resp {
         json!({"reference": "DN-1", "lines": lines}),
     )
     .await
-}
-
-/// (on_hand, reserved, available) of a part in a warehouse and condition.
-async fn level(app: &TestApp, part: i64, warehouse: i64, condition: &str) -> (i64, i64, i64) {
-    let page = app
-        .get(Engineer, &format!("/api/v1/stock?part_id={part}&warehouse_id={warehouse}&condition={condition}&include_empty=true"))
-        .await
-        .expect(200);
-    match page["items"].as_array().unwrap().first() {
-        Some(row) => (
-            row["on_hand"].as_i64().unwrap(),
-            row["reserved"].as_i64().unwrap(),
-            row["available"].as_i64().unwrap(),
-        ),
-        None => (0, 0, 0),
-    }
-}
-
-fn ids(page: &Value) -> Vec<i64> {
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["id"].as_i64().unwrap())
-        .collect()
 }
 
 async fn a_purchase_order_is_received_in_parts(app: TestApp) {
@@ -287,21 +263,11 @@ async fn receipts_are_exactly_once_with_a_key(app: TestApp) {
     let body = json!({"lines": [{"part_id": a, "quantity": 3}]});
     let mut answers = Vec::new();
     for _ in 0..2 {
-        let resp = app
-            .client
-            .post(format!("{}{ORDERS}/{id}/receive", app.base))
-            .bearer_auth(app.token(Warehouse))
-            .header("idempotency-key", "po-receipt-1")
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let replayed = resp.headers().get("idempotent-replayed").is_some();
-        answers.push((
-            resp.status().as_u16(),
-            replayed,
-            resp.json::<Value>().await.unwrap(),
-        ));
+        let path = format!("{ORDERS}/{id}/receive");
+        let (status, answer, replayed) = app
+            .post_keyed(Warehouse, &path, "po-receipt-1", Some(&body))
+            .await;
+        answers.push((status, replayed, answer));
     }
     assert_eq!((answers[0].0, answers[0].1), (201, false));
     assert_eq!((answers[1].0, answers[1].1), (201, true));

@@ -8,6 +8,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::both_backends;
+use crate::common::check::{self, id};
 use crate::common::fixtures::{network, on_hand, receive, repair_vendor};
 use crate::common::{TestApp, race};
 
@@ -26,10 +27,6 @@ both_backends!(
     a_field_failure_comes_back_repaired,
     a_retried_send_out_posts_once,
 );
-
-fn id(v: &Value) -> i64 {
-    v["id"].as_i64().unwrap()
-}
 
 /// A token for another user of `role`.
 async fn second_user(app: &TestApp, name: &str, role: Role) -> String {
@@ -337,7 +334,7 @@ async fn bad_repair_input_writes_nothing(app: TestApp) {
     )
     .await;
     let before = rows(&app).await;
-    for (body, field) in [
+    check::rejected(&app, Method::POST, Warehouse, "/api/v1/repair-orders", [
         (
             json!({"vendor_id": n.supplier, "warehouse_id": n.depot, "lines": [{"part_id": a, "quantity": 1}]}),
             "vendor_id",
@@ -359,16 +356,7 @@ async fn bad_repair_input_writes_nothing(app: TestApp) {
             "lines[0].quantity",
         ),
         (json!({"warehouse_id": n.depot, "lines": []}), "lines"),
-    ] {
-        let p = app
-            .post(Warehouse, "/api/v1/repair-orders", body)
-            .await
-            .expect_problem(422, "validation_failed");
-        assert!(
-            crate::common::Resp::fields(&p).contains(&field.to_owned()),
-            "{field}: {p}"
-        );
-    }
+    ]).await;
     assert_eq!(rows(&app).await, before);
 
     let order = app
@@ -529,7 +517,7 @@ async fn field_returns_arrive_defective(app: TestApp) {
 
     // Bad input: 422 and nothing written.
     let before = rows(&app).await;
-    for (body, field) in [
+    check::rejected(&app, Method::POST, Warehouse, "/api/v1/returns", [
         (
             json!({"kind": "field_return", "warehouse_id": n.regional, "lines": [{"part_id": a, "quantity": 1}], "reason": "x"}),
             "site_id",
@@ -547,16 +535,7 @@ async fn field_returns_arrive_defective(app: TestApp) {
             json!({"kind": "field_return", "site_id": 999999, "warehouse_id": n.regional, "lines": [{"part_id": a, "quantity": 1}], "reason": "x"}),
             "site_id",
         ),
-    ] {
-        let p = app
-            .post(Warehouse, "/api/v1/returns", body)
-            .await
-            .expect_problem(422, "validation_failed");
-        assert!(
-            crate::common::Resp::fields(&p).contains(&field.to_owned()),
-            "{field}: {p}"
-        );
-    }
+    ]).await;
     app.post_empty(Warehouse, "/api/v1/returns/999999/receive")
         .await
         .expect_problem(404, "not_found");
@@ -848,33 +827,31 @@ async fn rejected_and_refused_scrap_requests(app: TestApp) {
         .await
         .expect_problem(409, "insufficient_stock");
     assert_eq!(p["available"], 2);
-    for (body, field) in [
-        (
-            json!({"warehouse_id": n.depot, "part_id": c, "quantity": 0, "reason": "x"}),
-            "quantity",
-        ),
-        (
-            json!({"warehouse_id": n.depot, "part_id": c, "quantity": 1, "reason": ""}),
-            "reason",
-        ),
-        (
-            json!({"warehouse_id": n.depot, "part_id": 999999, "quantity": 1, "reason": "x"}),
-            "part_id",
-        ),
-        (
-            json!({"warehouse_id": 999999, "part_id": c, "quantity": 1, "reason": "x"}),
-            "warehouse_id",
-        ),
-    ] {
-        let p = app
-            .post(Warehouse, "/api/v1/scrap-requests", body)
-            .await
-            .expect_problem(422, "validation_failed");
-        assert!(
-            crate::common::Resp::fields(&p).contains(&field.to_owned()),
-            "{field}: {p}"
-        );
-    }
+    check::rejected(
+        &app,
+        Method::POST,
+        Warehouse,
+        "/api/v1/scrap-requests",
+        [
+            (
+                json!({"warehouse_id": n.depot, "part_id": c, "quantity": 0, "reason": "x"}),
+                "quantity",
+            ),
+            (
+                json!({"warehouse_id": n.depot, "part_id": c, "quantity": 1, "reason": ""}),
+                "reason",
+            ),
+            (
+                json!({"warehouse_id": n.depot, "part_id": 999999, "quantity": 1, "reason": "x"}),
+                "part_id",
+            ),
+            (
+                json!({"warehouse_id": 999999, "part_id": c, "quantity": 1, "reason": "x"}),
+                "warehouse_id",
+            ),
+        ],
+    )
+    .await;
     assert_eq!(rows(&app).await, before);
 
     // Stock that left after the request makes approval fail whole.

@@ -6,10 +6,12 @@
 use chrono::SubsecRound;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use entities::vocabulary::Role::{self, *};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::both_backends;
 use crate::common::TestApp;
+use crate::common::check::{self, id, refused, rejected};
 use crate::common::fixtures::{Network, network, receive};
 
 both_backends!(
@@ -134,20 +136,8 @@ async fn stock(app: &TestApp, n: &Network, warehouse: i64, part: i64, quantity: 
 
 /// (on_hand, reserved) of good stock.
 async fn level(app: &TestApp, part: i64, warehouse: i64, condition: &str) -> (i64, i64) {
-    let page = app
-        .get(Admin, &format!("/api/v1/stock?part_id={part}&warehouse_id={warehouse}&condition={condition}&include_empty=true"))
-        .await
-        .expect(200);
-    page["items"]
-        .as_array()
-        .unwrap()
-        .first()
-        .map_or((0, 0), |r| {
-            (
-                r["on_hand"].as_i64().unwrap(),
-                r["reserved"].as_i64().unwrap(),
-            )
-        })
+    let (on_hand, reserved, _) = check::level(app, part, warehouse, condition).await;
+    (on_hand, reserved)
 }
 
 fn body(site: i64, part: i64, quantity: i64) -> Value {
@@ -182,27 +172,6 @@ fn time(v: &Value) -> DateTime<Utc> {
         .unwrap_or_else(|| panic!("not a time: {v}"))
         .parse()
         .unwrap()
-}
-
-fn id(v: &Value) -> i64 {
-    v["id"].as_i64().unwrap()
-}
-
-/// Asserts a 409 invalid_transition naming the state and the allowed actions.
-#[track_caller]
-fn refused(body: Value, current: &str, allowed: &[&str]) {
-    assert_eq!(body["code"], "invalid_transition", "{body}");
-    let detail = body["detail"].as_str().unwrap();
-    assert!(detail.contains(&format!("is {current};")), "{detail}");
-    let expected = if allowed.is_empty() {
-        "none".to_owned()
-    } else {
-        allowed.join(", ")
-    };
-    assert!(
-        detail.ends_with(&format!("allowed next: {expected}")),
-        "{detail}"
-    );
 }
 
 fn dispatch_body() -> Value {
@@ -999,16 +968,14 @@ async fn bad_input_changes_nothing(app: TestApp) {
             "ticket_ref",
         ),
     ];
-    for (b, field) in cases {
-        let p = app
-            .post(Engineer, "/api/v1/replacement-requests", b.clone())
-            .await
-            .expect_problem(422, "validation_failed");
-        assert!(
-            crate::common::Resp::fields(&p).contains(&field.to_owned()),
-            "{b} -> {p}"
-        );
-    }
+    rejected(
+        &app,
+        Method::POST,
+        Engineer,
+        "/api/v1/replacement-requests",
+        cases,
+    )
+    .await;
     let p = app
         .post(
             Engineer,
@@ -1145,25 +1112,10 @@ async fn raising_twice_with_one_key_sources_once(app: TestApp) {
     let net = setup(&app).await;
     let (n, a) = (&net.n, net.n.parts[0]);
     stock(&app, n, n.regional, a, 3).await;
-    let send = || async {
-        let resp = app
-            .client
-            .post(format!("{}/api/v1/replacement-requests", app.base))
-            .bearer_auth(app.token(Engineer))
-            .header("idempotency-key", "req-1")
-            .json(&body(n.site, a, 1))
-            .send()
-            .await
-            .unwrap();
-        let replayed = resp.headers().get("idempotent-replayed").is_some();
-        (
-            resp.status().as_u16(),
-            replayed,
-            resp.json::<Value>().await.unwrap(),
-        )
-    };
-    let (s1, r1, b1) = send().await;
-    let (s2, r2, b2) = send().await;
+    let req = body(n.site, a, 1);
+    let path = "/api/v1/replacement-requests";
+    let (s1, b1, r1) = app.post_keyed(Engineer, path, "req-1", Some(&req)).await;
+    let (s2, b2, r2) = app.post_keyed(Engineer, path, "req-1", Some(&req)).await;
     assert_eq!((s1, r1, s2, r2), (201, false, 201, true));
     assert_eq!(b1, b2);
     assert_eq!(app.count("replacement_requests").await, 1);

@@ -4,6 +4,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::both_backends;
+use crate::common::check::{id as id_of, ids, rejected, rejected_queries};
+use crate::common::master::deactivate_and_reactivate;
 use crate::common::{Resp, TestApp};
 
 both_backends!(
@@ -32,27 +34,6 @@ fn site(code: &str, warehouse: i64, sla_class: Option<i64>) -> Value {
         "transit_hours": 3.5,
         "sla_class_id": sla_class,
     })
-}
-
-fn id_of(v: &Value) -> i64 {
-    v["id"].as_i64().expect("id")
-}
-
-fn ids(page: &Value) -> Vec<i64> {
-    page["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(id_of)
-        .collect()
-}
-
-#[track_caller]
-fn assert_names(problem: &Value, field: &str) {
-    assert!(
-        Resp::fields(problem).iter().any(|f| f == field),
-        "{field} not named: {problem}"
-    );
 }
 
 async fn create_warehouse(app: &TestApp, code: &str) -> i64 {
@@ -190,42 +171,41 @@ async fn sla_class_bad_inputs_and_roles(app: TestApp) {
         s.as_object_mut().unwrap().remove(key);
         s
     };
-    for (body, field) in [
-        (sla("NEW", 0), "response_minutes"),
-        (sla("NEW", -5), "response_minutes"),
-        (sla("NEW", 43_201), "response_minutes"),
-        (sla("NEW", 10_000_000_000), "response_minutes"),
-        (with("response_minutes", json!(1.5)), "response_minutes"),
-        (
-            with("business_hours_only", json!("yes")),
-            "business_hours_only",
-        ),
-        (with("code", json!("4 hours")), "code"),
-        (with("name", json!(" ")), "name"),
-        (with("penalty", json!("1000")), "penalty"),
-        (without("response_minutes"), "response_minutes"),
-        (without("code"), "code"),
-    ] {
-        let problem = app
-            .post(Admin, "/api/v1/sla-classes", body.clone())
-            .await
-            .expect_problem(422, "validation_failed");
-        assert!(
-            Resp::fields(&problem).iter().any(|f| f == field),
-            "{field} not named for {body}: {problem}"
-        );
-    }
-    for (patch, field) in [
-        (json!({"response_minutes": 0}), "response_minutes"),
-        (json!({"code": ""}), "code"),
-        (json!({"window": 5}), "window"),
-    ] {
-        let problem = app
-            .patch(Admin, &format!("/api/v1/sla-classes/{id}"), patch)
-            .await
-            .expect_problem(422, "validation_failed");
-        assert_names(&problem, field);
-    }
+    rejected(
+        &app,
+        Method::POST,
+        Admin,
+        "/api/v1/sla-classes",
+        [
+            (sla("NEW", 0), "response_minutes"),
+            (sla("NEW", -5), "response_minutes"),
+            (sla("NEW", 43_201), "response_minutes"),
+            (sla("NEW", 10_000_000_000), "response_minutes"),
+            (with("response_minutes", json!(1.5)), "response_minutes"),
+            (
+                with("business_hours_only", json!("yes")),
+                "business_hours_only",
+            ),
+            (with("code", json!("4 hours")), "code"),
+            (with("name", json!(" ")), "name"),
+            (with("penalty", json!("1000")), "penalty"),
+            (without("response_minutes"), "response_minutes"),
+            (without("code"), "code"),
+        ],
+    )
+    .await;
+    rejected(
+        &app,
+        Method::PATCH,
+        Admin,
+        &format!("/api/v1/sla-classes/{id}"),
+        [
+            (json!({"response_minutes": 0}), "response_minutes"),
+            (json!({"code": ""}), "code"),
+            (json!({"window": 5}), "window"),
+        ],
+    )
+    .await;
     let other = create_sla(&app, "NBD", 1440).await;
     app.patch(
         Admin,
@@ -367,23 +347,7 @@ async fn site_create_get_update_deactivate(app: TestApp) {
     .await
     .expect(200);
 
-    let off = app
-        .post_empty(Planner, &format!("/api/v1/sites/{id}/deactivate"))
-        .await
-        .expect(200);
-    assert_eq!(off["active"], false);
-    assert_eq!(
-        app.get(Warehouse, &format!("/api/v1/sites/{id}"))
-            .await
-            .expect(200)["active"],
-        false,
-        "deactivated sites stay readable"
-    );
-    let on = app
-        .post_empty(Admin, &format!("/api/v1/sites/{id}/activate"))
-        .await
-        .expect(200);
-    assert_eq!(on["active"], true);
+    deactivate_and_reactivate(&app, "/api/v1/sites", id, Planner, Warehouse, Admin).await;
     app.get(Admin, "/api/v1/sites/31337")
         .await
         .expect_problem(404, "not_found");
@@ -519,37 +483,29 @@ async fn site_bad_inputs_change_nothing(app: TestApp) {
         ),
         (with("installed_base", json!([])), "installed_base"),
     ];
-    for (body, field) in cases {
-        let problem = app
-            .post(Planner, "/api/v1/sites", body.clone())
-            .await
-            .expect_problem(422, "validation_failed");
-        assert!(
-            Resp::fields(&problem).iter().any(|f| f == field),
-            "{field} not named for {body}: {problem}"
-        );
-    }
-    for (patch, field) in [
-        (
-            json!({"serving_warehouse_id": 999_999}),
-            "serving_warehouse_id",
-        ),
-        (
-            json!({"serving_warehouse_id": off_wh}),
-            "serving_warehouse_id",
-        ),
-        (json!({"sla_class_id": off_sla}), "sla_class_id"),
-        (json!({"sla_class_id": 999_999}), "sla_class_id"),
-        (json!({"time_zone": "Atlantis/Capital"}), "time_zone"),
-        (json!({"transit_hours": 1e9}), "transit_hours"),
-        (json!({"active": false}), "active"),
-    ] {
-        let problem = app
-            .patch(Planner, &format!("/api/v1/sites/{id}"), patch)
-            .await
-            .expect_problem(422, "validation_failed");
-        assert_names(&problem, field);
-    }
+    rejected(&app, Method::POST, Planner, "/api/v1/sites", cases).await;
+    rejected(
+        &app,
+        Method::PATCH,
+        Planner,
+        &format!("/api/v1/sites/{id}"),
+        [
+            (
+                json!({"serving_warehouse_id": 999_999}),
+                "serving_warehouse_id",
+            ),
+            (
+                json!({"serving_warehouse_id": off_wh}),
+                "serving_warehouse_id",
+            ),
+            (json!({"sla_class_id": off_sla}), "sla_class_id"),
+            (json!({"sla_class_id": 999_999}), "sla_class_id"),
+            (json!({"time_zone": "Atlantis/Capital"}), "time_zone"),
+            (json!({"transit_hours": 1e9}), "transit_hours"),
+            (json!({"active": false}), "active"),
+        ],
+    )
+    .await;
     let other = id_of(
         &app.post(Planner, "/api/v1/sites", site("OTHER", wh, None))
             .await
@@ -569,17 +525,17 @@ async fn site_bad_inputs_change_nothing(app: TestApp) {
         existing,
         "refused updates change nothing"
     );
-    for (query, field) in [
-        ("limit=501", "limit"),
-        ("sla_class_id=abc", "sla_class_id"),
-        ("time_zone=UTC", "time_zone"),
-    ] {
-        let problem = app
-            .get(Planner, &format!("/api/v1/sites?{query}"))
-            .await
-            .expect_problem(422, "validation_failed");
-        assert_names(&problem, field);
-    }
+    rejected_queries(
+        &app,
+        Planner,
+        "/api/v1/sites",
+        [
+            ("limit=501", "limit"),
+            ("sla_class_id=abc", "sla_class_id"),
+            ("time_zone=UTC", "time_zone"),
+        ],
+    )
+    .await;
     assert_eq!(
         app.count("sites").await,
         before + 1,

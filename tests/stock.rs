@@ -7,8 +7,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::both_backends;
+use crate::common::TestApp;
+use crate::common::check::{level, rejected};
 use crate::common::fixtures::{network, receive};
-use crate::common::{Resp, TestApp};
 
 both_backends!(
     receipts_issues_and_levels,
@@ -21,22 +22,6 @@ both_backends!(
     roles_for_stock,
     verify_cli_finds_drift,
 );
-
-/// (on_hand, reserved, available) of a part in a warehouse and condition.
-async fn level(app: &TestApp, part: i64, warehouse: i64, condition: &str) -> (i64, i64, i64) {
-    let page = app
-        .get(Engineer, &format!("/api/v1/stock?part_id={part}&warehouse_id={warehouse}&condition={condition}&include_empty=true"))
-        .await
-        .expect(200);
-    match page["items"].as_array().unwrap().first() {
-        Some(row) => (
-            row["on_hand"].as_i64().unwrap(),
-            row["reserved"].as_i64().unwrap(),
-            row["available"].as_i64().unwrap(),
-        ),
-        None => (0, 0, 0),
-    }
-}
 
 async fn receipts_issues_and_levels(app: TestApp) {
     let n = network(&app).await;
@@ -435,16 +420,14 @@ async fn bad_documents_write_nothing(app: TestApp) {
             "source_id",
         ),
     ];
-    for (body, field) in cases {
-        let p = app
-            .post(Warehouse, "/api/v1/stock/receipts", body.clone())
-            .await
-            .expect_problem(422, "validation_failed");
-        assert!(
-            Resp::fields(&p).iter().any(|f| f == field),
-            "{field} not named for {body}: {p}"
-        );
-    }
+    rejected(
+        &app,
+        Method::POST,
+        Warehouse,
+        "/api/v1/stock/receipts",
+        cases,
+    )
+    .await;
     app.post(Warehouse, "/api/v1/stock/issues", json!({"warehouse_id": n.depot, "destination": "site", "lines": [{"part_id": a, "quantity": 1}]}))
         .await
         .expect_problem(422, "validation_failed");
@@ -467,44 +450,39 @@ async fn bad_documents_write_nothing(app: TestApp) {
     assert_eq!(app.count("stock_balances").await, 0);
 }
 
-async fn post_with_key(app: &TestApp, path: &str, key: &str, body: &Value) -> (u16, Value, bool) {
-    let resp = app
-        .client
-        .post(format!("{}{}", app.base, path))
-        .bearer_auth(app.token(Warehouse))
-        .header("idempotency-key", key)
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let replayed = resp.headers().get("idempotent-replayed").is_some();
-    (status, resp.json().await.unwrap_or(Value::Null), replayed)
-}
-
 async fn idempotency_keys_make_posts_exactly_once(app: TestApp) {
     let n = network(&app).await;
     let a = n.parts[0];
     let body = json!({"warehouse_id": n.depot, "source": "supplier", "source_id": n.supplier, "lines": [{"part_id": a, "quantity": 2}]});
-    let (s1, first, replayed1) = post_with_key(&app, "/api/v1/stock/receipts", "k-1", &body).await;
+    let (s1, first, replayed1) = app
+        .post_keyed(Warehouse, "/api/v1/stock/receipts", "k-1", Some(&body))
+        .await;
     assert_eq!((s1, replayed1), (201, false));
-    let (s2, second, replayed2) = post_with_key(&app, "/api/v1/stock/receipts", "k-1", &body).await;
+    let (s2, second, replayed2) = app
+        .post_keyed(Warehouse, "/api/v1/stock/receipts", "k-1", Some(&body))
+        .await;
     assert_eq!((s2, replayed2), (201, true));
     assert_eq!(first, second, "the stored response is returned");
     assert_eq!(app.count("stock_documents").await, 1);
 
     let mut other = body.clone();
     other["lines"][0]["quantity"] = json!(3);
-    let (s3, p, _) = post_with_key(&app, "/api/v1/stock/receipts", "k-1", &other).await;
+    let (s3, p, _) = app
+        .post_keyed(Warehouse, "/api/v1/stock/receipts", "k-1", Some(&other))
+        .await;
     assert_eq!(s3, 422);
     assert_eq!(p["code"], "idempotency_key_reused");
 
     // A refused request stores nothing: the same key may be retried.
     let issue = json!({"warehouse_id": n.depot, "destination": "other", "lines": [{"part_id": a, "quantity": 5}]});
-    let (s4, p4, _) = post_with_key(&app, "/api/v1/stock/issues", "k-2", &issue).await;
+    let (s4, p4, _) = app
+        .post_keyed(Warehouse, "/api/v1/stock/issues", "k-2", Some(&issue))
+        .await;
     assert_eq!((s4, p4["code"].as_str()), (409, Some("insufficient_stock")));
     receive(&app, &n, n.depot, json!([{"part_id": a, "quantity": 3}])).await;
-    let (s5, _, _) = post_with_key(&app, "/api/v1/stock/issues", "k-2", &issue).await;
+    let (s5, _, _) = app
+        .post_keyed(Warehouse, "/api/v1/stock/issues", "k-2", Some(&issue))
+        .await;
     assert_eq!(s5, 201);
 
     // A storm of concurrent retries with one key: exactly one receipt.
@@ -543,8 +521,14 @@ async fn idempotency_keys_make_posts_exactly_once(app: TestApp) {
     }
     assert_eq!(ids.len(), 1, "every success is the same document");
     assert_eq!(app.count("stock_documents").await, docs_before + 1);
-    let (s6, _, replayed) =
-        post_with_key(&app, "/api/v1/stock/receipts", "storm", &storm_body).await;
+    let (s6, _, replayed) = app
+        .post_keyed(
+            Warehouse,
+            "/api/v1/stock/receipts",
+            "storm",
+            Some(&storm_body),
+        )
+        .await;
     assert_eq!((s6, replayed), (201, true));
     // 2 received, the 5 refused then 5 issued after 3 more arrived, 7 from the storm.
     assert_eq!(

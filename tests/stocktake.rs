@@ -3,13 +3,15 @@
 //! input and inventory accuracy, on both backends.
 use std::str::FromStr;
 
-use entities::vocabulary::Role::{self, *};
+use entities::vocabulary::Role::*;
+use reqwest::Method;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::both_backends;
+use crate::common::check::{id, rejected};
 use crate::common::fixtures::{network, on_hand, receive};
-use crate::common::{Resp, TestApp};
+use crate::common::{Resp, TestApp, race};
 
 both_backends!(
     count_review_and_approve,
@@ -47,10 +49,6 @@ async fn count(app: &TestApp, id: i64, lines: Value) -> Value {
     )
     .await
     .expect(200)
-}
-
-fn id(v: &Value) -> i64 {
-    v["id"].as_i64().unwrap()
 }
 
 fn dec(v: &Value) -> Decimal {
@@ -310,20 +308,6 @@ async fn movements_during_the_count_are_not_variance(app: TestApp) {
     app.assert_verified().await;
 }
 
-async fn post_with_key(app: &TestApp, role: Role, path: &str, key: &str) -> (u16, Value, bool) {
-    let resp = app
-        .client
-        .post(format!("{}{}", app.base, path))
-        .bearer_auth(app.token(role))
-        .header("idempotency-key", key)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let replayed = resp.headers().get("idempotent-replayed").is_some();
-    (status, resp.json().await.unwrap_or(Value::Null), replayed)
-}
-
 async fn approving_twice_posts_once(app: TestApp) {
     let n = network(&app).await;
     let a = n.parts[0];
@@ -331,10 +315,10 @@ async fn approving_twice_posts_once(app: TestApp) {
     let sid = id(&open(&app, json!({"warehouse_id": n.depot})).await);
     count(&app, sid, json!([{"part_id": a, "counted_qty": 1}])).await;
     let path = format!("/api/v1/stocktakes/{sid}/approve");
-    let (s1, first, r1) = post_with_key(&app, Planner, &path, "approve-1").await;
+    let (s1, first, r1) = app.post_keyed(Planner, &path, "approve-1", None).await;
     assert_eq!((s1, r1), (200, false), "{first}");
     // A retry with the same key gets the stored answer.
-    let (s2, second, r2) = post_with_key(&app, Planner, &path, "approve-1").await;
+    let (s2, second, r2) = app.post_keyed(Planner, &path, "approve-1", None).await;
     assert_eq!((s2, r2), (200, true));
     assert_eq!(first, second);
     // A second approval is refused, naming the state.
@@ -343,7 +327,7 @@ async fn approving_twice_posts_once(app: TestApp) {
         .await
         .expect_problem(409, "invalid_transition");
     assert_eq!(p["current_state"], "approved");
-    let (s3, p3, _) = post_with_key(&app, Planner, &path, "approve-2").await;
+    let (s3, p3, _) = app.post_keyed(Planner, &path, "approve-2", None).await;
     assert_eq!((s3, p3["code"].as_str()), (409, Some("invalid_transition")));
     assert_eq!(adjustment_documents(&app).await, 1);
     assert_eq!(on_hand(&app, a, n.depot, "good").await, 1);
@@ -411,27 +395,14 @@ async fn concurrent_opens_never_overlap(app: TestApp) {
     let n = network(&app).await;
     let a = n.parts[0];
     receive(&app, &n, n.depot, json!([{"part_id": a, "quantity": 3}])).await;
-    let mut tasks = Vec::new();
-    for _ in 0..16 {
-        let client = app.client.clone();
-        let url = format!("{}/api/v1/stocktakes", app.base);
-        let token = app.token(Warehouse).to_owned();
-        let body = json!({"warehouse_id": n.depot, "part_ids": [a]});
-        tasks.push(tokio::spawn(async move {
-            let r = client
-                .post(url)
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            let status = r.status().as_u16();
-            (status, r.json::<Value>().await.unwrap_or(Value::Null))
-        }));
-    }
+    let body = json!({"warehouse_id": n.depot, "part_ids": [a]});
+    let token = app.token(Warehouse).to_owned();
+    let calls = (0..16)
+        .map(|_| ("/api/v1/stocktakes".to_owned(), token.clone(), body.clone()))
+        .collect();
+    let answers = race(&app, calls).await;
     let mut opened = 0;
-    for t in tasks {
-        let (status, body) = t.await.unwrap();
+    for (status, body) in answers {
         match status {
             201 => opened += 1,
             409 => assert_eq!(body["code"], "conflict", "{body}"),
@@ -590,16 +561,7 @@ async fn bad_input_writes_nothing(app: TestApp) {
         ),
         (json!({"warehouse_id": n.depot, "bins": ["A1"]}), "bins"),
     ];
-    for (body, field) in opens {
-        let p = app
-            .post(Warehouse, "/api/v1/stocktakes", body.clone())
-            .await
-            .expect_problem(422, "validation_failed");
-        assert!(
-            Resp::fields(&p).iter().any(|f| f == field),
-            "{field} not named for {body}: {p}"
-        );
-    }
+    rejected(&app, Method::POST, Warehouse, "/api/v1/stocktakes", opens).await;
     assert_eq!(app.count("stocktakes").await, 0);
 
     let sid = id(&open(&app, json!({"warehouse_id": n.depot, "part_ids": [a]})).await);

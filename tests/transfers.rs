@@ -5,11 +5,13 @@
 //! roles and bad input, on both backends.
 use chrono::{DateTime, Utc};
 use entities::vocabulary::Role::*;
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::both_backends;
 use crate::common::TestApp;
-use crate::common::fixtures::{network, on_hand, receive as stock_in};
+use crate::common::check::{refused, rejected};
+use crate::common::fixtures::{Network, network, on_hand, receive as stock_in};
 
 both_backends!(
     walk_the_state_machine_with_partial_receipts,
@@ -46,6 +48,27 @@ async fn create(app: &TestApp, from: i64, to: i64, lines: Value) -> i64 {
     .expect(201)["id"]
         .as_i64()
         .unwrap()
+}
+
+/// A network with a depot -> regional lane of `hours`, the depot holding
+/// `stock` and a draft transfer of `lines` to the regional warehouse; both
+/// as (index into the network's parts, quantity).
+async fn drafted(
+    app: &TestApp,
+    hours: f64,
+    stock: &[(usize, i64)],
+    lines: &[(usize, i64)],
+) -> (Network, i64) {
+    let n = network(app).await;
+    let as_lines = |q: &[(usize, i64)]| -> Value {
+        q.iter()
+            .map(|&(part, quantity)| json!({"part_id": n.parts[part], "quantity": quantity}))
+            .collect()
+    };
+    lane(app, n.depot, n.regional, hours).await;
+    stock_in(app, &n, n.depot, as_lines(stock)).await;
+    let id = create(app, n.depot, n.regional, as_lines(lines)).await;
+    (n, id)
 }
 
 fn ship_body() -> Value {
@@ -85,44 +108,9 @@ fn time(v: &Value) -> DateTime<Utc> {
     v.as_str().unwrap().parse().unwrap()
 }
 
-/// Asserts a 409 invalid_transition naming the state and the allowed actions.
-#[track_caller]
-fn refused(body: Value, current: &str, allowed: &[&str]) {
-    assert_eq!(body["code"], "invalid_transition", "{body}");
-    let detail = body["detail"].as_str().unwrap();
-    assert!(
-        detail.contains(&format!("is {current};")),
-        "detail names the state: {detail}"
-    );
-    let expected = if allowed.is_empty() {
-        "none".to_owned()
-    } else {
-        allowed.join(", ")
-    };
-    assert!(
-        detail.ends_with(&format!("allowed next: {expected}")),
-        "detail names {expected}: {detail}"
-    );
-}
-
 async fn walk_the_state_machine_with_partial_receipts(app: TestApp) {
-    let n = network(&app).await;
+    let (n, id) = drafted(&app, 36.0, &[(0, 10), (1, 5)], &[(0, 6), (1, 2)]).await;
     let (a, b) = (n.parts[0], n.parts[1]);
-    lane(&app, n.depot, n.regional, 36.0).await;
-    stock_in(
-        &app,
-        &n,
-        n.depot,
-        json!([{"part_id": a, "quantity": 10}, {"part_id": b, "quantity": 5}]),
-    )
-    .await;
-    let id = create(
-        &app,
-        n.depot,
-        n.regional,
-        json!([{"part_id": a, "quantity": 6}, {"part_id": b, "quantity": 2}]),
-    )
-    .await;
     let t = app
         .get(Engineer, &format!("/api/v1/transfers/{id}"))
         .await
@@ -392,23 +380,8 @@ async fn cancel_only_a_draft(app: TestApp) {
 }
 
 async fn ship_refused_on_insufficient_stock_writes_nothing(app: TestApp) {
-    let n = network(&app).await;
+    let (n, id) = drafted(&app, 12.0, &[(0, 2), (1, 9)], &[(1, 4), (0, 5)]).await;
     let (a, b) = (n.parts[0], n.parts[1]);
-    lane(&app, n.depot, n.regional, 12.0).await;
-    stock_in(
-        &app,
-        &n,
-        n.depot,
-        json!([{"part_id": a, "quantity": 2}, {"part_id": b, "quantity": 9}]),
-    )
-    .await;
-    let id = create(
-        &app,
-        n.depot,
-        n.regional,
-        json!([{"part_id": b, "quantity": 4}, {"part_id": a, "quantity": 5}]),
-    )
-    .await;
     let (docs, moves) = (
         app.count("stock_documents").await,
         app.count("stock_movements").await,
@@ -659,17 +632,8 @@ async fn a_received_transfer_delivers_its_shipment(app: TestApp) {
 }
 
 async fn shipment_proof_of_delivery_and_customs(app: TestApp) {
-    let n = network(&app).await;
+    let (n, local) = drafted(&app, 8.0, &[(0, 4)], &[(0, 1)]).await;
     let a = n.parts[0];
-    lane(&app, n.depot, n.regional, 8.0).await;
-    stock_in(&app, &n, n.depot, json!([{"part_id": a, "quantity": 4}])).await;
-    let local = create(
-        &app,
-        n.depot,
-        n.regional,
-        json!([{"part_id": a, "quantity": 1}]),
-    )
-    .await;
     let sid = ship(&app, local).await["shipment"]["id"].as_i64().unwrap();
 
     let s = app
@@ -802,36 +766,12 @@ async fn shipment_proof_of_delivery_and_customs(app: TestApp) {
 }
 
 async fn shipping_twice_with_one_key_posts_once(app: TestApp) {
-    let n = network(&app).await;
+    let (n, id) = drafted(&app, 8.0, &[(0, 4)], &[(0, 3)]).await;
     let a = n.parts[0];
-    lane(&app, n.depot, n.regional, 8.0).await;
-    stock_in(&app, &n, n.depot, json!([{"part_id": a, "quantity": 4}])).await;
-    let id = create(
-        &app,
-        n.depot,
-        n.regional,
-        json!([{"part_id": a, "quantity": 3}]),
-    )
-    .await;
-    let send = || async {
-        let resp = app
-            .client
-            .post(format!("{}/api/v1/transfers/{id}/ship", app.base))
-            .bearer_auth(app.token(Warehouse))
-            .header("idempotency-key", "ship-1")
-            .json(&ship_body())
-            .send()
-            .await
-            .unwrap();
-        let replayed = resp.headers().get("idempotent-replayed").is_some();
-        (
-            resp.status().as_u16(),
-            replayed,
-            resp.json::<Value>().await.unwrap(),
-        )
-    };
-    let (s1, r1, b1) = send().await;
-    let (s2, r2, b2) = send().await;
+    let req = ship_body();
+    let path = &format!("/api/v1/transfers/{id}/ship");
+    let (s1, b1, r1) = app.post_keyed(Warehouse, path, "ship-1", Some(&req)).await;
+    let (s2, b2, r2) = app.post_keyed(Warehouse, path, "ship-1", Some(&req)).await;
     assert_eq!((s1, r1, s2, r2), (200, false, 200, true));
     assert_eq!(b1, b2);
     assert_eq!(app.count("shipments").await, 1);
@@ -840,17 +780,8 @@ async fn shipping_twice_with_one_key_posts_once(app: TestApp) {
 }
 
 async fn roles_for_transfers(app: TestApp) {
-    let n = network(&app).await;
+    let (n, id) = drafted(&app, 8.0, &[(0, 4)], &[(0, 1)]).await;
     let a = n.parts[0];
-    lane(&app, n.depot, n.regional, 8.0).await;
-    stock_in(&app, &n, n.depot, json!([{"part_id": a, "quantity": 4}])).await;
-    let id = create(
-        &app,
-        n.depot,
-        n.regional,
-        json!([{"part_id": a, "quantity": 1}]),
-    )
-    .await;
     let body = json!({"from_warehouse_id": n.depot, "to_warehouse_id": n.regional, "lines": [{"part_id": a, "quantity": 1}]});
     for role in [Engineer, Planner] {
         app.post(role, "/api/v1/transfers", body.clone())
@@ -946,16 +877,7 @@ async fn bad_input_writes_nothing(app: TestApp) {
             "lines",
         ),
     ];
-    for (body, field) in bad {
-        let p = app
-            .post(Warehouse, "/api/v1/transfers", body.clone())
-            .await
-            .expect_problem(422, "validation_failed");
-        assert!(
-            crate::common::Resp::fields(&p).iter().any(|f| f == field),
-            "{body} should name {field}: {p}"
-        );
-    }
+    rejected(&app, Method::POST, Warehouse, "/api/v1/transfers", bad).await;
     // A deactivated warehouse is refused too.
     app.post_empty(
         Admin,
@@ -980,17 +902,8 @@ async fn bad_input_writes_nothing(app: TestApp) {
 }
 
 async fn concurrent_ships_and_receipts_count_once(app: TestApp) {
-    let n = network(&app).await;
+    let (n, id) = drafted(&app, 8.0, &[(0, 10)], &[(0, 4)]).await;
     let a = n.parts[0];
-    lane(&app, n.depot, n.regional, 8.0).await;
-    stock_in(&app, &n, n.depot, json!([{"part_id": a, "quantity": 10}])).await;
-    let id = create(
-        &app,
-        n.depot,
-        n.regional,
-        json!([{"part_id": a, "quantity": 4}]),
-    )
-    .await;
     let post = |path: String, body: Value| {
         let client = app.client.clone();
         let url = format!("{}{}", app.base, path);
@@ -1053,17 +966,8 @@ async fn concurrent_ships_and_receipts_count_once(app: TestApp) {
 }
 
 async fn flow_documents_are_not_reversed_directly(app: TestApp) {
-    let n = network(&app).await;
+    let (n, id) = drafted(&app, 8.0, &[(0, 3)], &[(0, 3)]).await;
     let a = n.parts[0];
-    lane(&app, n.depot, n.regional, 8.0).await;
-    stock_in(&app, &n, n.depot, json!([{"part_id": a, "quantity": 3}])).await;
-    let id = create(
-        &app,
-        n.depot,
-        n.regional,
-        json!([{"part_id": a, "quantity": 3}]),
-    )
-    .await;
     let doc = ship(&app, id).await["ship_document_id"].as_i64().unwrap();
     // The transfer owns its shipment document: undoing it behind the
     // transfer's back would leave the transfer waiting for stock that is gone.

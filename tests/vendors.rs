@@ -4,6 +4,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::both_backends;
+use crate::common::check::{id as id_of, ids, rejected, rejected_queries};
+use crate::common::master::deactivate_and_reactivate;
 use crate::common::{Resp, TestApp};
 
 both_backends!(
@@ -21,19 +23,6 @@ fn vendor(code: &str, kind: &str, turnaround: Option<i64>) -> Value {
         "lead_time_days": 30,
         "repair_turnaround_days": turnaround,
     })
-}
-
-fn id_of(v: &Value) -> i64 {
-    v["id"].as_i64().expect("id")
-}
-
-fn ids(page: &Value) -> Vec<i64> {
-    page["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(id_of)
-        .collect()
 }
 
 async fn create(app: &TestApp, body: Value) -> i64 {
@@ -109,23 +98,7 @@ async fn vendor_create_get_update_deactivate(app: TestApp) {
         .expect(200);
     assert_eq!(renamed["repair_turnaround_days"], 14, "absent stays");
 
-    let off = app
-        .post_empty(Planner, &format!("/api/v1/vendors/{id}/deactivate"))
-        .await
-        .expect(200);
-    assert_eq!(off["active"], false);
-    assert_eq!(
-        app.get(Warehouse, &format!("/api/v1/vendors/{id}"))
-            .await
-            .expect(200)["active"],
-        false,
-        "deactivated vendors stay readable"
-    );
-    let on = app
-        .post_empty(Admin, &format!("/api/v1/vendors/{id}/activate"))
-        .await
-        .expect(200);
-    assert_eq!(on["active"], true);
+    deactivate_and_reactivate(&app, "/api/v1/vendors", id, Planner, Warehouse, Admin).await;
     app.get(Planner, "/api/v1/vendors/777777")
         .await
         .expect_problem(404, "not_found");
@@ -217,16 +190,7 @@ async fn vendor_bad_inputs_change_nothing(app: TestApp) {
         (with("name", json!("")), "name"),
         (with("rating", json!(5)), "rating"),
     ];
-    for (body, field) in cases {
-        let problem = app
-            .post(Planner, "/api/v1/vendors", body.clone())
-            .await
-            .expect_problem(422, "validation_failed");
-        assert!(
-            Resp::fields(&problem).iter().any(|f| f == field),
-            "{field} not named for {body}: {problem}"
-        );
-    }
+    rejected(&app, Method::POST, Planner, "/api/v1/vendors", cases).await;
 
     for (id, patch, field) in [
         (sup, json!({"kind": "repair"}), "repair_turnaround_days"),
@@ -263,20 +227,17 @@ async fn vendor_bad_inputs_change_nothing(app: TestApp) {
         .expect_problem(409, "already_exists");
     assert_eq!(Resp::fields(&dup_patch), ["code"]);
 
-    for (query, field) in [
-        ("limit=501", "limit"),
-        ("kind=broker", "kind"),
-        ("lead_time_days=3", "lead_time_days"),
-    ] {
-        let problem = app
-            .get(Planner, &format!("/api/v1/vendors?{query}"))
-            .await
-            .expect_problem(422, "validation_failed");
-        assert!(
-            Resp::fields(&problem).iter().any(|f| f == field),
-            "{field} not named for {query}: {problem}"
-        );
-    }
+    rejected_queries(
+        &app,
+        Planner,
+        "/api/v1/vendors",
+        [
+            ("limit=501", "limit"),
+            ("kind=broker", "kind"),
+            ("lead_time_days=3", "lead_time_days"),
+        ],
+    )
+    .await;
 
     assert_eq!(
         app.get(Planner, &format!("/api/v1/vendors/{sup}"))

@@ -8,6 +8,18 @@
 //! sea-orm reads SQLite decimals through `f64`, which would silently round
 //! unit costs, so the service converts to and from `rust_decimal::Decimal`.
 
+/// What sea-orm asks of every entity and these leave empty: no relations
+/// (the service joins explicitly, by id) and no active-model hooks.
+#[macro_export]
+macro_rules! no_relations {
+    () => {
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {}
+
+        impl ActiveModelBehavior for ActiveModel {}
+    };
+}
+
 pub mod api_token;
 pub mod demand_record;
 pub mod forecast_result;

@@ -5,6 +5,8 @@
 //! standard sea-orm migration CLI (`up`, `down`, `status`, `fresh`, ...).
 pub use sea_orm_migration::prelude::*;
 
+mod shared;
+
 mod m20261123_000001_foundation;
 mod m20261123_000002_ledger;
 mod m20261123_000003_forecasts;

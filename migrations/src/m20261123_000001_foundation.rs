@@ -4,6 +4,8 @@
 //! script or later bug can store a negative lead time or a cyclic parent.
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::shared::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -136,16 +138,10 @@ fn created_updated(t: &mut TableCreateStatement, created: impl IntoIden, updated
         .col(timestamp_with_time_zone(updated));
 }
 
-fn fk(
-    name: &str,
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(ForeignKeyAction::Restrict)
+/// Master data keeps its ids: a referenced row is neither deleted nor
+/// renumbered.
+fn fk(name: &str, column: impl IntoIden, table: impl IntoIden) -> ForeignKeyCreateStatement {
+    crate::shared::fk(name, column, table)
         .on_update(ForeignKeyAction::Restrict)
         .take()
 }
@@ -158,12 +154,10 @@ impl MigrationTrait for Migration {
                 .table(Users::Table)
                 .col(big_pk_auto(Users::Id))
                 .col(string_uniq(Users::Name))
-                .col(string(Users::Role).check(Expr::col(Users::Role).is_in([
-                    "admin",
-                    "planner",
-                    "warehouse",
-                    "engineer",
-                ])))
+                .col(one_of(
+                    string(Users::Role),
+                    ["admin", "planner", "warehouse", "engineer"],
+                ))
                 .col(boolean(Users::Active))
                 .col(timestamp_with_time_zone(Users::CreatedAt))
                 .take(),
@@ -181,8 +175,8 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null(ApiTokens::RevokedAt))
                 .foreign_key(&mut fk(
                     "fk_api_tokens_user",
-                    (ApiTokens::Table, ApiTokens::UserId),
-                    (Users::Table, Users::Id),
+                    ApiTokens::UserId,
+                    Users::Table,
                 ))
                 .take(),
         )
@@ -196,26 +190,16 @@ impl MigrationTrait for Migration {
             .col(string(Parts::UnitOfMeasure))
             .col(string(Parts::UnitCost))
             .col(string_len(Parts::Currency, 3))
-            .col(
-                string(Parts::Kind)
-                    .check(Expr::col(Parts::Kind).is_in(["repairable", "consumable"])),
-            )
-            .col(
-                string(Parts::Criticality).check(
-                    Expr::col(Parts::Criticality).is_in(["low", "medium", "high", "critical"]),
-                ),
-            )
-            .col(double(Parts::AnnualFailureRate).check(Expr::col(Parts::AnnualFailureRate).gte(0)))
-            .col(integer(Parts::LeadTimeDays).check(Expr::col(Parts::LeadTimeDays).gte(0)))
-            .col(
-                integer(Parts::RepairTurnaroundDays)
-                    .check(Expr::col(Parts::RepairTurnaroundDays).gte(0)),
-            )
+            .col(one_of(string(Parts::Kind), ["repairable", "consumable"]))
+            .col(one_of(
+                string(Parts::Criticality),
+                ["low", "medium", "high", "critical"],
+            ))
+            .col(non_negative(double(Parts::AnnualFailureRate)))
+            .col(non_negative(integer(Parts::LeadTimeDays)))
+            .col(non_negative(integer(Parts::RepairTurnaroundDays)))
             .col(boolean(Parts::Serialized))
-            .col(
-                string(Parts::Lifecycle)
-                    .check(Expr::col(Parts::Lifecycle).is_in(["active", "end_of_life"])),
-            )
+            .col(one_of(string(Parts::Lifecycle), ["active", "end_of_life"]))
             .col(boolean(Parts::Active))
             .take();
         created_updated(&mut parts, Parts::CreatedAt, Parts::UpdatedAt);
@@ -226,21 +210,18 @@ impl MigrationTrait for Migration {
             .col(big_pk_auto(Warehouses::Id))
             .col(string_uniq(Warehouses::Code))
             .col(string(Warehouses::Name))
-            .col(
-                string(Warehouses::Kind).check(Expr::col(Warehouses::Kind).is_in([
-                    "central_depot",
-                    "regional",
-                    "forward",
-                ])),
-            )
+            .col(one_of(
+                string(Warehouses::Kind),
+                ["central_depot", "regional", "forward"],
+            ))
             .col(string(Warehouses::Region))
             .col(big_integer_null(Warehouses::ParentId))
             .col(boolean(Warehouses::Active))
             .check(Expr::col(Warehouses::ParentId).ne(Expr::col(Warehouses::Id)))
             .foreign_key(&mut fk(
                 "fk_warehouses_parent",
-                (Warehouses::Table, Warehouses::ParentId),
-                (Warehouses::Table, Warehouses::Id),
+                Warehouses::ParentId,
+                Warehouses::Table,
             ))
             .take();
         created_updated(
@@ -255,33 +236,29 @@ impl MigrationTrait for Migration {
             .col(big_pk_auto(Lanes::Id))
             .col(big_integer(Lanes::FromWarehouseId))
             .col(big_integer(Lanes::ToWarehouseId))
-            .col(double(Lanes::TransitHours).check(Expr::col(Lanes::TransitHours).gte(0)))
+            .col(non_negative(double(Lanes::TransitHours)))
             .col(string(Lanes::Cost))
             .col(string_len(Lanes::Currency, 3))
             .col(boolean(Lanes::Active))
             .check(Expr::col(Lanes::FromWarehouseId).ne(Expr::col(Lanes::ToWarehouseId)))
             .foreign_key(&mut fk(
                 "fk_lanes_from",
-                (Lanes::Table, Lanes::FromWarehouseId),
-                (Warehouses::Table, Warehouses::Id),
+                Lanes::FromWarehouseId,
+                Warehouses::Table,
             ))
             .foreign_key(&mut fk(
                 "fk_lanes_to",
-                (Lanes::Table, Lanes::ToWarehouseId),
-                (Warehouses::Table, Warehouses::Id),
+                Lanes::ToWarehouseId,
+                Warehouses::Table,
             ))
             .take();
         created_updated(&mut lanes, Lanes::CreatedAt, Lanes::UpdatedAt);
         m.create_table(lanes).await?;
-        m.create_index(
-            Index::create()
-                .name("ux_lanes_from_to")
-                .table(Lanes::Table)
-                .col(Lanes::FromWarehouseId)
-                .col(Lanes::ToWarehouseId)
-                .unique()
-                .take(),
-        )
+        m.create_index(unique_index(
+            "ux_lanes_from_to",
+            Lanes::Table,
+            [Lanes::FromWarehouseId, Lanes::ToWarehouseId],
+        ))
         .await?;
 
         let mut sla = Table::create()
@@ -289,10 +266,7 @@ impl MigrationTrait for Migration {
             .col(big_pk_auto(SlaClasses::Id))
             .col(string_uniq(SlaClasses::Code))
             .col(string(SlaClasses::Name))
-            .col(
-                integer(SlaClasses::ResponseMinutes)
-                    .check(Expr::col(SlaClasses::ResponseMinutes).gt(0)),
-            )
+            .col(positive(integer(SlaClasses::ResponseMinutes)))
             .col(boolean(SlaClasses::BusinessHoursOnly))
             .col(boolean(SlaClasses::Active))
             .take();
@@ -308,18 +282,18 @@ impl MigrationTrait for Migration {
             .col(string(Sites::Region))
             .col(string(Sites::TimeZone))
             .col(big_integer(Sites::ServingWarehouseId))
-            .col(double(Sites::TransitHours).check(Expr::col(Sites::TransitHours).gte(0)))
+            .col(non_negative(double(Sites::TransitHours)))
             .col(big_integer_null(Sites::SlaClassId))
             .col(boolean(Sites::Active))
             .foreign_key(&mut fk(
                 "fk_sites_warehouse",
-                (Sites::Table, Sites::ServingWarehouseId),
-                (Warehouses::Table, Warehouses::Id),
+                Sites::ServingWarehouseId,
+                Warehouses::Table,
             ))
             .foreign_key(&mut fk(
                 "fk_sites_sla_class",
-                (Sites::Table, Sites::SlaClassId),
-                (SlaClasses::Table, SlaClasses::Id),
+                Sites::SlaClassId,
+                SlaClasses::Table,
             ))
             .take();
         created_updated(&mut sites, Sites::CreatedAt, Sites::UpdatedAt);
@@ -331,33 +305,26 @@ impl MigrationTrait for Migration {
                 .col(big_pk_auto(InstalledBase::Id))
                 .col(big_integer(InstalledBase::SiteId))
                 .col(big_integer(InstalledBase::PartId))
-                .col(
-                    integer(InstalledBase::Quantity)
-                        .check(Expr::col(InstalledBase::Quantity).gte(0)),
-                )
+                .col(non_negative(integer(InstalledBase::Quantity)))
                 .col(timestamp_with_time_zone(InstalledBase::UpdatedAt))
                 .foreign_key(&mut fk(
                     "fk_installed_base_site",
-                    (InstalledBase::Table, InstalledBase::SiteId),
-                    (Sites::Table, Sites::Id),
+                    InstalledBase::SiteId,
+                    Sites::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_installed_base_part",
-                    (InstalledBase::Table, InstalledBase::PartId),
-                    (Parts::Table, Parts::Id),
+                    InstalledBase::PartId,
+                    Parts::Table,
                 ))
                 .take(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ux_installed_base_site_part")
-                .table(InstalledBase::Table)
-                .col(InstalledBase::SiteId)
-                .col(InstalledBase::PartId)
-                .unique()
-                .take(),
-        )
+        m.create_index(unique_index(
+            "ux_installed_base_site_part",
+            InstalledBase::Table,
+            [InstalledBase::SiteId, InstalledBase::PartId],
+        ))
         .await?;
 
         let mut vendors = Table::create()
@@ -365,15 +332,12 @@ impl MigrationTrait for Migration {
             .col(big_pk_auto(Vendors::Id))
             .col(string_uniq(Vendors::Code))
             .col(string(Vendors::Name))
-            .col(
-                string(Vendors::Kind)
-                    .check(Expr::col(Vendors::Kind).is_in(["supplier", "repair", "both"])),
-            )
-            .col(integer(Vendors::LeadTimeDays).check(Expr::col(Vendors::LeadTimeDays).gte(0)))
-            .col(
-                integer_null(Vendors::RepairTurnaroundDays)
-                    .check(Expr::col(Vendors::RepairTurnaroundDays).gte(0)),
-            )
+            .col(one_of(
+                string(Vendors::Kind),
+                ["supplier", "repair", "both"],
+            ))
+            .col(non_negative(integer(Vendors::LeadTimeDays)))
+            .col(non_negative(integer_null(Vendors::RepairTurnaroundDays)))
             .col(boolean(Vendors::Active))
             .take();
         created_updated(&mut vendors, Vendors::CreatedAt, Vendors::UpdatedAt);
@@ -382,19 +346,20 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            InstalledBase::Table.into_iden(),
-            Sites::Table.into_iden(),
-            SlaClasses::Table.into_iden(),
-            Lanes::Table.into_iden(),
-            Warehouses::Table.into_iden(),
-            Parts::Table.into_iden(),
-            Vendors::Table.into_iden(),
-            ApiTokens::Table.into_iden(),
-            Users::Table.into_iden(),
-        ] {
-            m.drop_table(Table::drop().table(table).take()).await?;
-        }
-        Ok(())
+        drop_tables(
+            m,
+            [
+                InstalledBase::Table.into_iden(),
+                Sites::Table.into_iden(),
+                SlaClasses::Table.into_iden(),
+                Lanes::Table.into_iden(),
+                Warehouses::Table.into_iden(),
+                Parts::Table.into_iden(),
+                Vendors::Table.into_iden(),
+                ApiTokens::Table.into_iden(),
+                Users::Table.into_iden(),
+            ],
+        )
+        .await
     }
 }

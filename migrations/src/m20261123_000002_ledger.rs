@@ -6,6 +6,8 @@
 //! cannot store negative stock or reserve more than is on hand.
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::shared::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -113,39 +115,6 @@ enum StocktakeLines {
     CountedAt,
 }
 
-#[derive(DeriveIden)]
-enum Parts {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum Warehouses {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum Users {
-    Table,
-    Id,
-}
-
-const CONDITIONS: [&str; 3] = ["good", "defective", "quarantined"];
-
-fn fk(
-    name: &str,
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(ForeignKeyAction::Restrict)
-        .take()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -164,18 +133,18 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone(StockDocuments::CreatedAt))
                 .foreign_key(&mut fk(
                     "fk_documents_warehouse",
-                    (StockDocuments::Table, StockDocuments::WarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    StockDocuments::WarehouseId,
+                    Warehouses::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_documents_user",
-                    (StockDocuments::Table, StockDocuments::CreatedBy),
-                    (Users::Table, Users::Id),
+                    StockDocuments::CreatedBy,
+                    Users::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_documents_reverses",
-                    (StockDocuments::Table, StockDocuments::ReversesDocumentId),
-                    (StockDocuments::Table, StockDocuments::Id),
+                    StockDocuments::ReversesDocumentId,
+                    StockDocuments::Table,
                 ))
                 .take(),
         )
@@ -187,45 +156,36 @@ impl MigrationTrait for Migration {
                 .col(big_pk_auto(StockMovements::Id))
                 .col(big_integer(StockMovements::DocumentId))
                 .col(big_integer(StockMovements::PartId))
-                .col(
-                    integer(StockMovements::Quantity)
-                        .check(Expr::col(StockMovements::Quantity).gt(0)),
-                )
+                .col(positive(integer(StockMovements::Quantity)))
                 .col(string(StockMovements::FromKind))
                 .col(big_integer_null(StockMovements::FromId))
-                .col(
-                    string(StockMovements::FromCondition)
-                        .check(Expr::col(StockMovements::FromCondition).is_in(CONDITIONS)),
-                )
+                .col(one_of(string(StockMovements::FromCondition), CONDITIONS))
                 .col(string(StockMovements::ToKind))
                 .col(big_integer_null(StockMovements::ToId))
-                .col(
-                    string(StockMovements::ToCondition)
-                        .check(Expr::col(StockMovements::ToCondition).is_in(CONDITIONS)),
-                )
+                .col(one_of(string(StockMovements::ToCondition), CONDITIONS))
                 .col(string(StockMovements::MovementType))
                 .col(big_integer(StockMovements::ActorId))
                 .col(big_integer_null(StockMovements::ReversesMovementId).unique_key())
                 .col(timestamp_with_time_zone(StockMovements::CreatedAt))
                 .foreign_key(&mut fk(
                     "fk_movements_document",
-                    (StockMovements::Table, StockMovements::DocumentId),
-                    (StockDocuments::Table, StockDocuments::Id),
+                    StockMovements::DocumentId,
+                    StockDocuments::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_movements_part",
-                    (StockMovements::Table, StockMovements::PartId),
-                    (Parts::Table, Parts::Id),
+                    StockMovements::PartId,
+                    Parts::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_movements_actor",
-                    (StockMovements::Table, StockMovements::ActorId),
-                    (Users::Table, Users::Id),
+                    StockMovements::ActorId,
+                    Users::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_movements_reverses",
-                    (StockMovements::Table, StockMovements::ReversesMovementId),
-                    (StockMovements::Table, StockMovements::Id),
+                    StockMovements::ReversesMovementId,
+                    StockMovements::Table,
                 ))
                 .take(),
         )
@@ -245,12 +205,8 @@ impl MigrationTrait for Migration {
                 vec![StockMovements::ToId, StockMovements::Id],
             ),
         ] {
-            let mut index = Index::create();
-            index.name(name).table(StockMovements::Table);
-            for c in cols {
-                index.col(c);
-            }
-            m.create_index(index.take()).await?;
+            m.create_index(index(name, StockMovements::Table, cols))
+                .await?;
         }
 
         m.create_table(
@@ -259,48 +215,39 @@ impl MigrationTrait for Migration {
                 .col(big_pk_auto(StockBalances::Id))
                 .col(big_integer(StockBalances::PartId))
                 .col(big_integer(StockBalances::WarehouseId))
-                .col(
-                    string(StockBalances::Condition)
-                        .check(Expr::col(StockBalances::Condition).is_in(CONDITIONS)),
-                )
-                .col(integer(StockBalances::OnHand).check(Expr::col(StockBalances::OnHand).gte(0)))
-                .col(
-                    integer(StockBalances::Reserved)
-                        .check(Expr::col(StockBalances::Reserved).gte(0)),
-                )
+                .col(one_of(string(StockBalances::Condition), CONDITIONS))
+                .col(non_negative(integer(StockBalances::OnHand)))
+                .col(non_negative(integer(StockBalances::Reserved)))
                 .col(timestamp_with_time_zone(StockBalances::UpdatedAt))
                 .check(Expr::col(StockBalances::Reserved).lte(Expr::col(StockBalances::OnHand)))
                 .foreign_key(&mut fk(
                     "fk_balances_part",
-                    (StockBalances::Table, StockBalances::PartId),
-                    (Parts::Table, Parts::Id),
+                    StockBalances::PartId,
+                    Parts::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_balances_warehouse",
-                    (StockBalances::Table, StockBalances::WarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    StockBalances::WarehouseId,
+                    Warehouses::Table,
                 ))
                 .take(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ux_balances_part_warehouse_condition")
-                .table(StockBalances::Table)
-                .col(StockBalances::PartId)
-                .col(StockBalances::WarehouseId)
-                .col(StockBalances::Condition)
-                .unique()
-                .take(),
-        )
+        m.create_index(unique_index(
+            "ux_balances_part_warehouse_condition",
+            StockBalances::Table,
+            [
+                StockBalances::PartId,
+                StockBalances::WarehouseId,
+                StockBalances::Condition,
+            ],
+        ))
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_balances_warehouse")
-                .table(StockBalances::Table)
-                .col(StockBalances::WarehouseId)
-                .take(),
-        )
+        m.create_index(index(
+            "ix_balances_warehouse",
+            StockBalances::Table,
+            [StockBalances::WarehouseId],
+        ))
         .await?;
 
         m.create_table(
@@ -309,13 +256,11 @@ impl MigrationTrait for Migration {
                 .col(big_pk_auto(Reservations::Id))
                 .col(big_integer(Reservations::PartId))
                 .col(big_integer(Reservations::WarehouseId))
-                .col(
-                    string(Reservations::Condition)
-                        .check(Expr::col(Reservations::Condition).is_in(CONDITIONS)),
-                )
-                .col(integer(Reservations::Quantity).check(Expr::col(Reservations::Quantity).gt(0)))
-                .col(string(Reservations::Status).check(
-                    Expr::col(Reservations::Status).is_in(["active", "released", "consumed"]),
+                .col(one_of(string(Reservations::Condition), CONDITIONS))
+                .col(positive(integer(Reservations::Quantity)))
+                .col(one_of(
+                    string(Reservations::Status),
+                    ["active", "released", "consumed"],
                 ))
                 .col(string(Reservations::Reference))
                 .col(big_integer_null(Reservations::ConsumedByDocumentId))
@@ -324,31 +269,31 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null(Reservations::ClosedAt))
                 .foreign_key(&mut fk(
                     "fk_reservations_part",
-                    (Reservations::Table, Reservations::PartId),
-                    (Parts::Table, Parts::Id),
+                    Reservations::PartId,
+                    Parts::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_reservations_warehouse",
-                    (Reservations::Table, Reservations::WarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    Reservations::WarehouseId,
+                    Warehouses::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_reservations_document",
-                    (Reservations::Table, Reservations::ConsumedByDocumentId),
-                    (StockDocuments::Table, StockDocuments::Id),
+                    Reservations::ConsumedByDocumentId,
+                    StockDocuments::Table,
                 ))
                 .take(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_reservations_balance")
-                .table(Reservations::Table)
-                .col(Reservations::PartId)
-                .col(Reservations::WarehouseId)
-                .col(Reservations::Status)
-                .take(),
-        )
+        m.create_index(index(
+            "ix_reservations_balance",
+            Reservations::Table,
+            [
+                Reservations::PartId,
+                Reservations::WarehouseId,
+                Reservations::Status,
+            ],
+        ))
         .await?;
 
         m.create_table(
@@ -358,10 +303,7 @@ impl MigrationTrait for Migration {
                 .col(big_integer(IdempotencyKeys::UserId))
                 .col(string(IdempotencyKeys::Key))
                 .col(string(IdempotencyKeys::RequestHash))
-                .col(
-                    string(IdempotencyKeys::State)
-                        .check(Expr::col(IdempotencyKeys::State).is_in(["running", "done"])),
-                )
+                .col(one_of(string(IdempotencyKeys::State), ["running", "done"]))
                 .col(integer_null(IdempotencyKeys::ResponseStatus))
                 .col(text_null(IdempotencyKeys::ResponseBody))
                 .col(timestamp_with_time_zone(IdempotencyKeys::CreatedAt))
@@ -369,15 +311,11 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ux_idempotency_user_key")
-                .table(IdempotencyKeys::Table)
-                .col(IdempotencyKeys::UserId)
-                .col(IdempotencyKeys::Key)
-                .unique()
-                .take(),
-        )
+        m.create_index(unique_index(
+            "ux_idempotency_user_key",
+            IdempotencyKeys::Table,
+            [IdempotencyKeys::UserId, IdempotencyKeys::Key],
+        ))
         .await?;
 
         m.create_table(
@@ -385,13 +323,10 @@ impl MigrationTrait for Migration {
                 .table(Stocktakes::Table)
                 .col(big_pk_auto(Stocktakes::Id))
                 .col(big_integer(Stocktakes::WarehouseId))
-                .col(
-                    string(Stocktakes::Status).check(Expr::col(Stocktakes::Status).is_in([
-                        "open",
-                        "approved",
-                        "cancelled",
-                    ])),
-                )
+                .col(one_of(
+                    string(Stocktakes::Status),
+                    ["open", "approved", "cancelled"],
+                ))
                 .col(string(Stocktakes::Note))
                 .col(big_integer(Stocktakes::CreatedBy))
                 .col(timestamp_with_time_zone(Stocktakes::CreatedAt))
@@ -400,8 +335,8 @@ impl MigrationTrait for Migration {
                 .col(big_integer_null(Stocktakes::AdjustmentDocumentId))
                 .foreign_key(&mut fk(
                     "fk_stocktakes_warehouse",
-                    (Stocktakes::Table, Stocktakes::WarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    Stocktakes::WarehouseId,
+                    Warehouses::Table,
                 ))
                 .take(),
         )
@@ -412,60 +347,51 @@ impl MigrationTrait for Migration {
                 .col(big_pk_auto(StocktakeLines::Id))
                 .col(big_integer(StocktakeLines::StocktakeId))
                 .col(big_integer(StocktakeLines::PartId))
-                .col(
-                    string(StocktakeLines::Condition)
-                        .check(Expr::col(StocktakeLines::Condition).is_in(CONDITIONS)),
-                )
-                .col(
-                    integer(StocktakeLines::SnapshotQty)
-                        .check(Expr::col(StocktakeLines::SnapshotQty).gte(0)),
-                )
-                .col(
-                    integer_null(StocktakeLines::CountedQty)
-                        .check(Expr::col(StocktakeLines::CountedQty).gte(0)),
-                )
+                .col(one_of(string(StocktakeLines::Condition), CONDITIONS))
+                .col(non_negative(integer(StocktakeLines::SnapshotQty)))
+                .col(non_negative(integer_null(StocktakeLines::CountedQty)))
                 .col(integer_null(StocktakeLines::SystemQtyAtCount))
                 .col(big_integer_null(StocktakeLines::CountedBy))
                 .col(timestamp_with_time_zone_null(StocktakeLines::CountedAt))
                 .foreign_key(&mut fk(
                     "fk_stocktake_lines_stocktake",
-                    (StocktakeLines::Table, StocktakeLines::StocktakeId),
-                    (Stocktakes::Table, Stocktakes::Id),
+                    StocktakeLines::StocktakeId,
+                    Stocktakes::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_stocktake_lines_part",
-                    (StocktakeLines::Table, StocktakeLines::PartId),
-                    (Parts::Table, Parts::Id),
+                    StocktakeLines::PartId,
+                    Parts::Table,
                 ))
                 .take(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ux_stocktake_lines")
-                .table(StocktakeLines::Table)
-                .col(StocktakeLines::StocktakeId)
-                .col(StocktakeLines::PartId)
-                .col(StocktakeLines::Condition)
-                .unique()
-                .take(),
-        )
+        m.create_index(unique_index(
+            "ux_stocktake_lines",
+            StocktakeLines::Table,
+            [
+                StocktakeLines::StocktakeId,
+                StocktakeLines::PartId,
+                StocktakeLines::Condition,
+            ],
+        ))
         .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            StocktakeLines::Table.into_iden(),
-            Stocktakes::Table.into_iden(),
-            IdempotencyKeys::Table.into_iden(),
-            Reservations::Table.into_iden(),
-            StockBalances::Table.into_iden(),
-            StockMovements::Table.into_iden(),
-            StockDocuments::Table.into_iden(),
-        ] {
-            m.drop_table(Table::drop().table(table).take()).await?;
-        }
-        Ok(())
+        drop_tables(
+            m,
+            [
+                StocktakeLines::Table.into_iden(),
+                Stocktakes::Table.into_iden(),
+                IdempotencyKeys::Table.into_iden(),
+                Reservations::Table.into_iden(),
+                StockBalances::Table.into_iden(),
+                StockMovements::Table.into_iden(),
+                StockDocuments::Table.into_iden(),
+            ],
+        )
+        .await
     }
 }

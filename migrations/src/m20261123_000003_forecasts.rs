@@ -2,6 +2,8 @@
 //! and compare what was forecast when, from which history, by which method.
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::shared::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -39,12 +41,6 @@ enum ForecastResults {
     Backtest,
 }
 
-#[derive(DeriveIden)]
-enum Users {
-    Table,
-    Id,
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -52,26 +48,22 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(ForecastRuns::Table)
                 .col(big_pk_auto(ForecastRuns::Id))
-                .col(
-                    string(ForecastRuns::Source)
-                        .check(Expr::col(ForecastRuns::Source).is_in(["ledger", "upload"])),
-                )
+                .col(one_of(string(ForecastRuns::Source), ["ledger", "upload"]))
                 .col(string(ForecastRuns::Method))
                 .col(text(ForecastRuns::Params))
                 .col(string_null(ForecastRuns::Bucket))
-                .col(integer(ForecastRuns::Horizon).check(Expr::col(ForecastRuns::Horizon).gt(0)))
+                .col(positive(integer(ForecastRuns::Horizon)))
                 .col(big_integer_null(ForecastRuns::WarehouseId))
                 .col(timestamp_with_time_zone_null(ForecastRuns::HistoryFrom))
                 .col(timestamp_with_time_zone_null(ForecastRuns::HistoryTo))
                 .col(integer(ForecastRuns::SeriesCount))
                 .col(big_integer(ForecastRuns::CreatedBy))
                 .col(timestamp_with_time_zone(ForecastRuns::CreatedAt))
-                .foreign_key(
-                    ForeignKey::create()
-                        .name("fk_forecast_runs_user")
-                        .from(ForecastRuns::Table, ForecastRuns::CreatedBy)
-                        .to(Users::Table, Users::Id),
-                )
+                .foreign_key(&mut reference(
+                    "fk_forecast_runs_user",
+                    ForecastRuns::CreatedBy,
+                    Users::Table,
+                ))
                 .take(),
         )
         .await?;
@@ -90,23 +82,19 @@ impl MigrationTrait for Migration {
                 .col(integer(ForecastResults::HistoryPeriods))
                 .col(text(ForecastResults::Forecast))
                 .col(text_null(ForecastResults::Backtest))
-                .foreign_key(
-                    ForeignKey::create()
-                        .name("fk_forecast_results_run")
-                        .from(ForecastResults::Table, ForecastResults::RunId)
-                        .to(ForecastRuns::Table, ForecastRuns::Id),
-                )
+                .foreign_key(&mut reference(
+                    "fk_forecast_results_run",
+                    ForecastResults::RunId,
+                    ForecastRuns::Table,
+                ))
                 .take(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_forecast_results_run")
-                .table(ForecastResults::Table)
-                .col(ForecastResults::RunId)
-                .col(ForecastResults::Id)
-                .take(),
-        )
+        m.create_index(index(
+            "ix_forecast_results_run",
+            ForecastResults::Table,
+            [ForecastResults::RunId, ForecastResults::Id],
+        ))
         .await?;
         Ok(())
     }

@@ -7,6 +7,8 @@
 //! constraints keep them non-negative and never above what was shipped.
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::shared::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -70,43 +72,6 @@ enum TransferLines {
     Excess,
 }
 
-#[derive(DeriveIden)]
-enum Parts {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum Warehouses {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum Users {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum StockDocuments {
-    Table,
-    Id,
-}
-
-fn fk(
-    name: &str,
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(ForeignKeyAction::Restrict)
-        .take()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -114,17 +79,13 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(Shipments::Table)
                 .col(big_pk_auto(Shipments::Id))
-                .col(
-                    string(Shipments::Kind).check(
-                        Expr::col(Shipments::Kind).is_in(["transfer", "dispatch", "return"]),
-                    ),
-                )
+                .col(one_of(
+                    string(Shipments::Kind),
+                    ["transfer", "dispatch", "return"],
+                ))
                 .col(string(Shipments::Carrier))
                 .col(string(Shipments::TrackingRef))
-                .col(
-                    string(Shipments::Mode)
-                        .check(Expr::col(Shipments::Mode).is_in(["local", "international"])),
-                )
+                .col(one_of(string(Shipments::Mode), ["local", "international"]))
                 .col(timestamp_with_time_zone_null(Shipments::CustomsClearedAt))
                 .col(string(Shipments::OriginKind))
                 .col(big_integer_null(Shipments::OriginId))
@@ -138,10 +99,10 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null(Shipments::PodAt))
                 .col(string(Shipments::Cost))
                 .col(string(Shipments::Currency))
-                .col(
-                    string(Shipments::Status)
-                        .check(Expr::col(Shipments::Status).is_in(["in_transit", "delivered"])),
-                )
+                .col(one_of(
+                    string(Shipments::Status),
+                    ["in_transit", "delivered"],
+                ))
                 .col(big_integer(Shipments::CreatedBy))
                 .col(timestamp_with_time_zone(Shipments::CreatedAt))
                 // Delivered exactly when proof of delivery is recorded.
@@ -156,20 +117,17 @@ impl MigrationTrait for Migration {
                 )
                 .foreign_key(&mut fk(
                     "fk_shipments_user",
-                    (Shipments::Table, Shipments::CreatedBy),
-                    (Users::Table, Users::Id),
+                    Shipments::CreatedBy,
+                    Users::Table,
                 ))
                 .take(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_shipments_status")
-                .table(Shipments::Table)
-                .col(Shipments::Status)
-                .col(Shipments::Id)
-                .take(),
-        )
+        m.create_index(index(
+            "ix_shipments_status",
+            Shipments::Table,
+            [Shipments::Status, Shipments::Id],
+        ))
         .await?;
 
         m.create_table(
@@ -178,15 +136,10 @@ impl MigrationTrait for Migration {
                 .col(big_pk_auto(Transfers::Id))
                 .col(big_integer(Transfers::FromWarehouseId))
                 .col(big_integer(Transfers::ToWarehouseId))
-                .col(
-                    string(Transfers::Status).check(Expr::col(Transfers::Status).is_in([
-                        "draft",
-                        "shipped",
-                        "received",
-                        "closed",
-                        "cancelled",
-                    ])),
-                )
+                .col(one_of(
+                    string(Transfers::Status),
+                    ["draft", "shipped", "received", "closed", "cancelled"],
+                ))
                 .col(string(Transfers::Reference))
                 .col(string(Transfers::Note))
                 .col(big_integer_null(Transfers::ShipmentId))
@@ -203,41 +156,41 @@ impl MigrationTrait for Migration {
                 )
                 .foreign_key(&mut fk(
                     "fk_transfers_from",
-                    (Transfers::Table, Transfers::FromWarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    Transfers::FromWarehouseId,
+                    Warehouses::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_transfers_to",
-                    (Transfers::Table, Transfers::ToWarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    Transfers::ToWarehouseId,
+                    Warehouses::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_transfers_shipment",
-                    (Transfers::Table, Transfers::ShipmentId),
-                    (Shipments::Table, Shipments::Id),
+                    Transfers::ShipmentId,
+                    Shipments::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_transfers_document",
-                    (Transfers::Table, Transfers::ShipDocumentId),
-                    (StockDocuments::Table, StockDocuments::Id),
+                    Transfers::ShipDocumentId,
+                    StockDocuments::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_transfers_user",
-                    (Transfers::Table, Transfers::CreatedBy),
-                    (Users::Table, Users::Id),
+                    Transfers::CreatedBy,
+                    Users::Table,
                 ))
                 .take(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_transfers_lane")
-                .table(Transfers::Table)
-                .col(Transfers::FromWarehouseId)
-                .col(Transfers::ToWarehouseId)
-                .col(Transfers::Status)
-                .take(),
-        )
+        m.create_index(index(
+            "ix_transfers_lane",
+            Transfers::Table,
+            [
+                Transfers::FromWarehouseId,
+                Transfers::ToWarehouseId,
+                Transfers::Status,
+            ],
+        ))
         .await?;
 
         m.create_table(
@@ -246,23 +199,15 @@ impl MigrationTrait for Migration {
                 .col(big_pk_auto(TransferLines::Id))
                 .col(big_integer(TransferLines::TransferId))
                 .col(big_integer(TransferLines::PartId))
-                .col(
-                    integer(TransferLines::Quantity)
-                        .check(Expr::col(TransferLines::Quantity).gt(0)),
-                )
-                .col(string(TransferLines::Condition).check(
-                    Expr::col(TransferLines::Condition).is_in(["good", "defective", "quarantined"]),
+                .col(positive(integer(TransferLines::Quantity)))
+                .col(one_of(
+                    string(TransferLines::Condition),
+                    ["good", "defective", "quarantined"],
                 ))
-                .col(
-                    integer(TransferLines::ReceivedGood)
-                        .check(Expr::col(TransferLines::ReceivedGood).gte(0)),
-                )
-                .col(
-                    integer(TransferLines::ReceivedDamaged)
-                        .check(Expr::col(TransferLines::ReceivedDamaged).gte(0)),
-                )
-                .col(integer(TransferLines::Short).check(Expr::col(TransferLines::Short).gte(0)))
-                .col(integer(TransferLines::Excess).check(Expr::col(TransferLines::Excess).gte(0)))
+                .col(non_negative(integer(TransferLines::ReceivedGood)))
+                .col(non_negative(integer(TransferLines::ReceivedDamaged)))
+                .col(non_negative(integer(TransferLines::Short)))
+                .col(non_negative(integer(TransferLines::Excess)))
                 // Never more accounted for than shipped.
                 .check(
                     Expr::col(TransferLines::ReceivedGood)
@@ -272,38 +217,35 @@ impl MigrationTrait for Migration {
                 )
                 .foreign_key(&mut fk(
                     "fk_transfer_lines_transfer",
-                    (TransferLines::Table, TransferLines::TransferId),
-                    (Transfers::Table, Transfers::Id),
+                    TransferLines::TransferId,
+                    Transfers::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_transfer_lines_part",
-                    (TransferLines::Table, TransferLines::PartId),
-                    (Parts::Table, Parts::Id),
+                    TransferLines::PartId,
+                    Parts::Table,
                 ))
                 .take(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ux_transfer_lines_part")
-                .table(TransferLines::Table)
-                .col(TransferLines::TransferId)
-                .col(TransferLines::PartId)
-                .unique()
-                .take(),
-        )
+        m.create_index(unique_index(
+            "ux_transfer_lines_part",
+            TransferLines::Table,
+            [TransferLines::TransferId, TransferLines::PartId],
+        ))
         .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            TransferLines::Table.into_iden(),
-            Transfers::Table.into_iden(),
-            Shipments::Table.into_iden(),
-        ] {
-            m.drop_table(Table::drop().table(table).take()).await?;
-        }
-        Ok(())
+        drop_tables(
+            m,
+            [
+                TransferLines::Table.into_iden(),
+                Transfers::Table.into_iden(),
+                Shipments::Table.into_iden(),
+            ],
+        )
+        .await
     }
 }

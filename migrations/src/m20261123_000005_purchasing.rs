@@ -7,6 +7,8 @@
 //! reorder point.
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::shared::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -48,44 +50,7 @@ enum StockLevels {
     UpdatedAt,
 }
 
-#[derive(DeriveIden)]
-enum Vendors {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum Parts {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum Warehouses {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum Users {
-    Table,
-    Id,
-}
-
 const PO_STATUSES: [&str; 4] = ["open", "partially_received", "received", "cancelled"];
-
-fn fk(
-    name: &str,
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(ForeignKeyAction::Restrict)
-        .take()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -96,10 +61,7 @@ impl MigrationTrait for Migration {
                 .col(big_pk_auto(PurchaseOrders::Id))
                 .col(big_integer(PurchaseOrders::VendorId))
                 .col(big_integer(PurchaseOrders::WarehouseId))
-                .col(
-                    string(PurchaseOrders::Status)
-                        .check(Expr::col(PurchaseOrders::Status).is_in(PO_STATUSES)),
-                )
+                .col(one_of(string(PurchaseOrders::Status), PO_STATUSES))
                 .col(string(PurchaseOrders::Reference))
                 .col(timestamp_with_time_zone_null(PurchaseOrders::ExpectedAt))
                 .col(big_integer(PurchaseOrders::CreatedBy))
@@ -107,30 +69,27 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null(PurchaseOrders::ClosedAt))
                 .foreign_key(&mut fk(
                     "fk_purchase_orders_vendor",
-                    (PurchaseOrders::Table, PurchaseOrders::VendorId),
-                    (Vendors::Table, Vendors::Id),
+                    PurchaseOrders::VendorId,
+                    Vendors::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_purchase_orders_warehouse",
-                    (PurchaseOrders::Table, PurchaseOrders::WarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    PurchaseOrders::WarehouseId,
+                    Warehouses::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_purchase_orders_user",
-                    (PurchaseOrders::Table, PurchaseOrders::CreatedBy),
-                    (Users::Table, Users::Id),
+                    PurchaseOrders::CreatedBy,
+                    Users::Table,
                 ))
                 .take(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_purchase_orders_warehouse_status")
-                .table(PurchaseOrders::Table)
-                .col(PurchaseOrders::WarehouseId)
-                .col(PurchaseOrders::Status)
-                .take(),
-        )
+        m.create_index(index(
+            "ix_purchase_orders_warehouse_status",
+            PurchaseOrders::Table,
+            [PurchaseOrders::WarehouseId, PurchaseOrders::Status],
+        ))
         .await?;
 
         m.create_table(
@@ -139,14 +98,8 @@ impl MigrationTrait for Migration {
                 .col(big_pk_auto(PurchaseOrderLines::Id))
                 .col(big_integer(PurchaseOrderLines::PurchaseOrderId))
                 .col(big_integer(PurchaseOrderLines::PartId))
-                .col(
-                    integer(PurchaseOrderLines::Quantity)
-                        .check(Expr::col(PurchaseOrderLines::Quantity).gt(0)),
-                )
-                .col(
-                    integer(PurchaseOrderLines::ReceivedQty)
-                        .check(Expr::col(PurchaseOrderLines::ReceivedQty).gte(0)),
-                )
+                .col(positive(integer(PurchaseOrderLines::Quantity)))
+                .col(non_negative(integer(PurchaseOrderLines::ReceivedQty)))
                 .col(string(PurchaseOrderLines::UnitPrice))
                 .check(
                     Expr::col(PurchaseOrderLines::ReceivedQty)
@@ -154,29 +107,25 @@ impl MigrationTrait for Migration {
                 )
                 .foreign_key(&mut fk(
                     "fk_purchase_order_lines_order",
-                    (
-                        PurchaseOrderLines::Table,
-                        PurchaseOrderLines::PurchaseOrderId,
-                    ),
-                    (PurchaseOrders::Table, PurchaseOrders::Id),
+                    PurchaseOrderLines::PurchaseOrderId,
+                    PurchaseOrders::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_purchase_order_lines_part",
-                    (PurchaseOrderLines::Table, PurchaseOrderLines::PartId),
-                    (Parts::Table, Parts::Id),
+                    PurchaseOrderLines::PartId,
+                    Parts::Table,
                 ))
                 .take(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ux_purchase_order_lines_part")
-                .table(PurchaseOrderLines::Table)
-                .col(PurchaseOrderLines::PurchaseOrderId)
-                .col(PurchaseOrderLines::PartId)
-                .unique()
-                .take(),
-        )
+        m.create_index(unique_index(
+            "ux_purchase_order_lines_part",
+            PurchaseOrderLines::Table,
+            [
+                PurchaseOrderLines::PurchaseOrderId,
+                PurchaseOrderLines::PartId,
+            ],
+        ))
         .await?;
 
         m.create_table(
@@ -185,65 +134,54 @@ impl MigrationTrait for Migration {
                 .col(big_pk_auto(StockLevels::Id))
                 .col(big_integer(StockLevels::PartId))
                 .col(big_integer(StockLevels::WarehouseId))
-                .col(
-                    integer(StockLevels::ReorderPoint)
-                        .check(Expr::col(StockLevels::ReorderPoint).gte(0)),
-                )
+                .col(non_negative(integer(StockLevels::ReorderPoint)))
                 .col(integer(StockLevels::MaxLevel))
-                .col(
-                    string(StockLevels::Source)
-                        .check(Expr::col(StockLevels::Source).is_in(["manual", "plan"])),
-                )
+                .col(one_of(string(StockLevels::Source), ["manual", "plan"]))
                 .col(big_integer(StockLevels::UpdatedBy))
                 .col(timestamp_with_time_zone(StockLevels::UpdatedAt))
                 .check(Expr::col(StockLevels::MaxLevel).gte(Expr::col(StockLevels::ReorderPoint)))
                 .foreign_key(&mut fk(
                     "fk_stock_levels_part",
-                    (StockLevels::Table, StockLevels::PartId),
-                    (Parts::Table, Parts::Id),
+                    StockLevels::PartId,
+                    Parts::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_stock_levels_warehouse",
-                    (StockLevels::Table, StockLevels::WarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    StockLevels::WarehouseId,
+                    Warehouses::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_stock_levels_user",
-                    (StockLevels::Table, StockLevels::UpdatedBy),
-                    (Users::Table, Users::Id),
+                    StockLevels::UpdatedBy,
+                    Users::Table,
                 ))
                 .take(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ux_stock_levels_part_warehouse")
-                .table(StockLevels::Table)
-                .col(StockLevels::PartId)
-                .col(StockLevels::WarehouseId)
-                .unique()
-                .take(),
-        )
+        m.create_index(unique_index(
+            "ux_stock_levels_part_warehouse",
+            StockLevels::Table,
+            [StockLevels::PartId, StockLevels::WarehouseId],
+        ))
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_stock_levels_warehouse")
-                .table(StockLevels::Table)
-                .col(StockLevels::WarehouseId)
-                .take(),
-        )
+        m.create_index(index(
+            "ix_stock_levels_warehouse",
+            StockLevels::Table,
+            [StockLevels::WarehouseId],
+        ))
         .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            StockLevels::Table.into_iden(),
-            PurchaseOrderLines::Table.into_iden(),
-            PurchaseOrders::Table.into_iden(),
-        ] {
-            m.drop_table(Table::drop().table(table).take()).await?;
-        }
-        Ok(())
+        drop_tables(
+            m,
+            [
+                StockLevels::Table.into_iden(),
+                PurchaseOrderLines::Table.into_iden(),
+                PurchaseOrders::Table.into_iden(),
+            ],
+        )
+        .await
     }
 }

@@ -6,6 +6,8 @@
 //! documents' states, which CHECK constraints keep to the known values.
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::shared::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -97,66 +99,6 @@ enum ScrapRequests {
     DocumentId,
 }
 
-#[derive(DeriveIden)]
-enum Parts {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum Warehouses {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum Vendors {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum Sites {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum Users {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum StockDocuments {
-    Table,
-    Id,
-}
-
-const CONDITIONS: [&str; 3] = ["good", "defective", "quarantined"];
-
-fn fk(
-    name: &str,
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(ForeignKeyAction::Restrict)
-        .take()
-}
-
-fn index(name: &str, table: impl IntoIden, cols: Vec<Alias>) -> IndexCreateStatement {
-    let mut i = Index::create();
-    i.name(name).table(table);
-    for c in cols {
-        i.col(c);
-    }
-    i.take()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -166,10 +108,7 @@ impl MigrationTrait for Migration {
                 .col(big_pk_auto(RepairOrders::Id))
                 .col(big_integer_null(RepairOrders::VendorId))
                 .col(big_integer(RepairOrders::WarehouseId))
-                .col(
-                    string(RepairOrders::Status)
-                        .check(Expr::col(RepairOrders::Status).is_in(["sent", "closed"])),
-                )
+                .col(one_of(string(RepairOrders::Status), ["sent", "closed"]))
                 .col(string(RepairOrders::Reference))
                 .col(big_integer_null(RepairOrders::SendDocumentId))
                 .col(big_integer(RepairOrders::CreatedBy))
@@ -178,23 +117,23 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null(RepairOrders::ClosedAt))
                 .foreign_key(&mut fk(
                     "fk_repair_orders_vendor",
-                    (RepairOrders::Table, RepairOrders::VendorId),
-                    (Vendors::Table, Vendors::Id),
+                    RepairOrders::VendorId,
+                    Vendors::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_repair_orders_warehouse",
-                    (RepairOrders::Table, RepairOrders::WarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    RepairOrders::WarehouseId,
+                    Warehouses::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_repair_orders_document",
-                    (RepairOrders::Table, RepairOrders::SendDocumentId),
-                    (StockDocuments::Table, StockDocuments::Id),
+                    RepairOrders::SendDocumentId,
+                    StockDocuments::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_repair_orders_user",
-                    (RepairOrders::Table, RepairOrders::CreatedBy),
-                    (Users::Table, Users::Id),
+                    RepairOrders::CreatedBy,
+                    Users::Table,
                 ))
                 .take(),
         )
@@ -202,7 +141,7 @@ impl MigrationTrait for Migration {
         m.create_index(index(
             "ix_repair_orders_warehouse",
             RepairOrders::Table,
-            vec![Alias::new("warehouse_id"), Alias::new("status")],
+            [RepairOrders::WarehouseId, RepairOrders::Status],
         ))
         .await?;
 
@@ -212,14 +151,11 @@ impl MigrationTrait for Migration {
                 .col(big_pk_auto(RepairLines::Id))
                 .col(big_integer(RepairLines::RepairOrderId))
                 .col(big_integer(RepairLines::PartId))
-                .col(integer(RepairLines::Quantity).check(Expr::col(RepairLines::Quantity).gt(0)))
-                .col(
-                    string(RepairLines::Outcome).check(Expr::col(RepairLines::Outcome).is_in([
-                        "pending",
-                        "repaired",
-                        "beyond_repair",
-                    ])),
-                )
+                .col(positive(integer(RepairLines::Quantity)))
+                .col(one_of(
+                    string(RepairLines::Outcome),
+                    ["pending", "repaired", "beyond_repair"],
+                ))
                 .col(text(RepairLines::FaultCause))
                 .col(text(RepairLines::FailedComponent))
                 .col(text(RepairLines::Conclusion))
@@ -233,23 +169,23 @@ impl MigrationTrait for Migration {
                 .col(big_integer_null(RepairLines::RecordedBy))
                 .foreign_key(&mut fk(
                     "fk_repair_lines_order",
-                    (RepairLines::Table, RepairLines::RepairOrderId),
-                    (RepairOrders::Table, RepairOrders::Id),
+                    RepairLines::RepairOrderId,
+                    RepairOrders::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_repair_lines_part",
-                    (RepairLines::Table, RepairLines::PartId),
-                    (Parts::Table, Parts::Id),
+                    RepairLines::PartId,
+                    Parts::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_repair_lines_warehouse",
-                    (RepairLines::Table, RepairLines::ReturnedToWarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    RepairLines::ReturnedToWarehouseId,
+                    Warehouses::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_repair_lines_document",
-                    (RepairLines::Table, RepairLines::ResultDocumentId),
-                    (StockDocuments::Table, StockDocuments::Id),
+                    RepairLines::ResultDocumentId,
+                    StockDocuments::Table,
                 ))
                 .take(),
         )
@@ -257,13 +193,13 @@ impl MigrationTrait for Migration {
         m.create_index(index(
             "ix_repair_lines_order",
             RepairLines::Table,
-            vec![Alias::new("repair_order_id")],
+            [RepairLines::RepairOrderId],
         ))
         .await?;
         m.create_index(index(
             "ix_repair_lines_part",
             RepairLines::Table,
-            vec![Alias::new("part_id"), Alias::new("outcome")],
+            [RepairLines::PartId, RepairLines::Outcome],
         ))
         .await?;
 
@@ -271,22 +207,17 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(Returns::Table)
                 .col(big_pk_auto(Returns::Id))
-                .col(
-                    string(Returns::Kind).check(
-                        Expr::col(Returns::Kind).is_in(["field_return", "return_to_vendor"]),
-                    ),
-                )
+                .col(one_of(
+                    string(Returns::Kind),
+                    ["field_return", "return_to_vendor"],
+                ))
                 .col(big_integer_null(Returns::SiteId))
                 .col(big_integer_null(Returns::VendorId))
                 .col(big_integer(Returns::WarehouseId))
-                .col(
-                    string(Returns::Status).check(Expr::col(Returns::Status).is_in([
-                        "draft",
-                        "in_transit",
-                        "received",
-                        "cancelled",
-                    ])),
-                )
+                .col(one_of(
+                    string(Returns::Status),
+                    ["draft", "in_transit", "received", "cancelled"],
+                ))
                 .col(text(Returns::Reason))
                 .col(string(Returns::Reference))
                 .col(string(Returns::Carrier))
@@ -297,31 +228,23 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null(Returns::ShippedAt))
                 .col(timestamp_with_time_zone_null(Returns::ReceivedAt))
                 .col(timestamp_with_time_zone_null(Returns::CancelledAt))
-                .foreign_key(&mut fk(
-                    "fk_returns_site",
-                    (Returns::Table, Returns::SiteId),
-                    (Sites::Table, Sites::Id),
-                ))
+                .foreign_key(&mut fk("fk_returns_site", Returns::SiteId, Sites::Table))
                 .foreign_key(&mut fk(
                     "fk_returns_vendor",
-                    (Returns::Table, Returns::VendorId),
-                    (Vendors::Table, Vendors::Id),
+                    Returns::VendorId,
+                    Vendors::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_returns_warehouse",
-                    (Returns::Table, Returns::WarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    Returns::WarehouseId,
+                    Warehouses::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_returns_document",
-                    (Returns::Table, Returns::DocumentId),
-                    (StockDocuments::Table, StockDocuments::Id),
+                    Returns::DocumentId,
+                    StockDocuments::Table,
                 ))
-                .foreign_key(&mut fk(
-                    "fk_returns_user",
-                    (Returns::Table, Returns::CreatedBy),
-                    (Users::Table, Users::Id),
-                ))
+                .foreign_key(&mut fk("fk_returns_user", Returns::CreatedBy, Users::Table))
                 .take(),
         )
         .await?;
@@ -331,20 +254,17 @@ impl MigrationTrait for Migration {
                 .col(big_pk_auto(ReturnLines::Id))
                 .col(big_integer(ReturnLines::ReturnId))
                 .col(big_integer(ReturnLines::PartId))
-                .col(integer(ReturnLines::Quantity).check(Expr::col(ReturnLines::Quantity).gt(0)))
-                .col(
-                    string(ReturnLines::Condition)
-                        .check(Expr::col(ReturnLines::Condition).is_in(CONDITIONS)),
-                )
+                .col(positive(integer(ReturnLines::Quantity)))
+                .col(one_of(string(ReturnLines::Condition), CONDITIONS))
                 .foreign_key(&mut fk(
                     "fk_return_lines_return",
-                    (ReturnLines::Table, ReturnLines::ReturnId),
-                    (Returns::Table, Returns::Id),
+                    ReturnLines::ReturnId,
+                    Returns::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_return_lines_part",
-                    (ReturnLines::Table, ReturnLines::PartId),
-                    (Parts::Table, Parts::Id),
+                    ReturnLines::PartId,
+                    Parts::Table,
                 ))
                 .take(),
         )
@@ -352,7 +272,7 @@ impl MigrationTrait for Migration {
         m.create_index(index(
             "ix_return_lines_return",
             ReturnLines::Table,
-            vec![Alias::new("return_id")],
+            [ReturnLines::ReturnId],
         ))
         .await?;
 
@@ -362,24 +282,15 @@ impl MigrationTrait for Migration {
                 .col(big_pk_auto(ScrapRequests::Id))
                 .col(big_integer(ScrapRequests::WarehouseId))
                 .col(big_integer(ScrapRequests::PartId))
-                .col(
-                    integer(ScrapRequests::Quantity)
-                        .check(Expr::col(ScrapRequests::Quantity).gt(0)),
-                )
-                .col(
-                    string(ScrapRequests::Condition)
-                        .check(Expr::col(ScrapRequests::Condition).is_in(CONDITIONS)),
-                )
+                .col(positive(integer(ScrapRequests::Quantity)))
+                .col(one_of(string(ScrapRequests::Condition), CONDITIONS))
                 .col(text(ScrapRequests::Reason))
                 .col(string(ScrapRequests::Value))
                 .col(string(ScrapRequests::Currency))
-                .col(
-                    string(ScrapRequests::Status).check(Expr::col(ScrapRequests::Status).is_in([
-                        "requested",
-                        "approved",
-                        "rejected",
-                    ])),
-                )
+                .col(one_of(
+                    string(ScrapRequests::Status),
+                    ["requested", "approved", "rejected"],
+                ))
                 .col(big_integer(ScrapRequests::RequestedBy))
                 .col(timestamp_with_time_zone(ScrapRequests::RequestedAt))
                 .col(big_integer_null(ScrapRequests::DecidedBy))
@@ -389,28 +300,28 @@ impl MigrationTrait for Migration {
                 .col(big_integer_null(ScrapRequests::DocumentId))
                 .foreign_key(&mut fk(
                     "fk_scrap_requests_warehouse",
-                    (ScrapRequests::Table, ScrapRequests::WarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    ScrapRequests::WarehouseId,
+                    Warehouses::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_scrap_requests_part",
-                    (ScrapRequests::Table, ScrapRequests::PartId),
-                    (Parts::Table, Parts::Id),
+                    ScrapRequests::PartId,
+                    Parts::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_scrap_requests_requester",
-                    (ScrapRequests::Table, ScrapRequests::RequestedBy),
-                    (Users::Table, Users::Id),
+                    ScrapRequests::RequestedBy,
+                    Users::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_scrap_requests_decider",
-                    (ScrapRequests::Table, ScrapRequests::DecidedBy),
-                    (Users::Table, Users::Id),
+                    ScrapRequests::DecidedBy,
+                    Users::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_scrap_requests_document",
-                    (ScrapRequests::Table, ScrapRequests::DocumentId),
-                    (StockDocuments::Table, StockDocuments::Id),
+                    ScrapRequests::DocumentId,
+                    StockDocuments::Table,
                 ))
                 .take(),
         )
@@ -419,15 +330,16 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            ScrapRequests::Table.into_iden(),
-            ReturnLines::Table.into_iden(),
-            Returns::Table.into_iden(),
-            RepairLines::Table.into_iden(),
-            RepairOrders::Table.into_iden(),
-        ] {
-            m.drop_table(Table::drop().table(table).take()).await?;
-        }
-        Ok(())
+        drop_tables(
+            m,
+            [
+                ScrapRequests::Table.into_iden(),
+                ReturnLines::Table.into_iden(),
+                Returns::Table.into_iden(),
+                RepairLines::Table.into_iden(),
+                RepairOrders::Table.into_iden(),
+            ],
+        )
+        .await
     }
 }

@@ -15,6 +15,8 @@
 //! that writes it rather than by a constraint.
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::shared::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -40,15 +42,8 @@ enum MovementSerials {
 }
 
 #[derive(DeriveIden)]
-enum Parts {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
 enum StockMovements {
     Table,
-    Id,
 }
 
 #[derive(DeriveIden)]
@@ -90,7 +85,6 @@ enum ScrapRequests {
     Serials,
 }
 
-const CONDITIONS: [&str; 3] = ["good", "defective", "quarantined"];
 const LOCATION_KINDS: [&str; 8] = [
     "warehouse",
     "supplier",
@@ -111,46 +105,34 @@ impl MigrationTrait for Migration {
                 .col(big_pk_auto(SerialUnits::Id))
                 .col(big_integer(SerialUnits::PartId))
                 .col(string(SerialUnits::Serial))
-                .col(
-                    string(SerialUnits::LocationKind)
-                        .check(Expr::col(SerialUnits::LocationKind).is_in(LOCATION_KINDS)),
-                )
+                .col(one_of(string(SerialUnits::LocationKind), LOCATION_KINDS))
                 .col(big_integer_null(SerialUnits::LocationId))
-                .col(
-                    string(SerialUnits::Condition)
-                        .check(Expr::col(SerialUnits::Condition).is_in(CONDITIONS)),
-                )
+                .col(one_of(string(SerialUnits::Condition), CONDITIONS))
                 .col(timestamp_with_time_zone(SerialUnits::CreatedAt))
                 .col(timestamp_with_time_zone(SerialUnits::UpdatedAt))
-                .foreign_key(
-                    ForeignKey::create()
-                        .name("fk_serial_units_part")
-                        .from(SerialUnits::Table, SerialUnits::PartId)
-                        .to(Parts::Table, Parts::Id)
-                        .on_delete(ForeignKeyAction::Restrict),
-                )
+                .foreign_key(&mut fk(
+                    "fk_serial_units_part",
+                    SerialUnits::PartId,
+                    Parts::Table,
+                ))
                 .take(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ux_serial_units_part_serial")
-                .table(SerialUnits::Table)
-                .col(SerialUnits::PartId)
-                .col(SerialUnits::Serial)
-                .unique()
-                .take(),
-        )
+        m.create_index(unique_index(
+            "ux_serial_units_part_serial",
+            SerialUnits::Table,
+            [SerialUnits::PartId, SerialUnits::Serial],
+        ))
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_serial_units_location")
-                .table(SerialUnits::Table)
-                .col(SerialUnits::LocationKind)
-                .col(SerialUnits::LocationId)
-                .col(SerialUnits::PartId)
-                .take(),
-        )
+        m.create_index(index(
+            "ix_serial_units_location",
+            SerialUnits::Table,
+            [
+                SerialUnits::LocationKind,
+                SerialUnits::LocationId,
+                SerialUnits::PartId,
+            ],
+        ))
         .await?;
         m.create_table(
             Table::create()
@@ -158,157 +140,92 @@ impl MigrationTrait for Migration {
                 .col(big_pk_auto(MovementSerials::Id))
                 .col(big_integer(MovementSerials::MovementId))
                 .col(big_integer(MovementSerials::SerialUnitId))
-                .foreign_key(
-                    ForeignKey::create()
-                        .name("fk_movement_serials_movement")
-                        .from(MovementSerials::Table, MovementSerials::MovementId)
-                        .to(StockMovements::Table, StockMovements::Id)
-                        .on_delete(ForeignKeyAction::Restrict),
-                )
-                .foreign_key(
-                    ForeignKey::create()
-                        .name("fk_movement_serials_unit")
-                        .from(MovementSerials::Table, MovementSerials::SerialUnitId)
-                        .to(SerialUnits::Table, SerialUnits::Id)
-                        .on_delete(ForeignKeyAction::Restrict),
-                )
+                .foreign_key(&mut fk(
+                    "fk_movement_serials_movement",
+                    MovementSerials::MovementId,
+                    StockMovements::Table,
+                ))
+                .foreign_key(&mut fk(
+                    "fk_movement_serials_unit",
+                    MovementSerials::SerialUnitId,
+                    SerialUnits::Table,
+                ))
                 .take(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ux_movement_serials_movement_unit")
-                .table(MovementSerials::Table)
-                .col(MovementSerials::MovementId)
-                .col(MovementSerials::SerialUnitId)
-                .unique()
-                .take(),
-        )
+        m.create_index(unique_index(
+            "ux_movement_serials_movement_unit",
+            MovementSerials::Table,
+            [MovementSerials::MovementId, MovementSerials::SerialUnitId],
+        ))
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_movement_serials_unit")
-                .table(MovementSerials::Table)
-                .col(MovementSerials::SerialUnitId)
-                .take(),
-        )
+        m.create_index(index(
+            "ix_movement_serials_unit",
+            MovementSerials::Table,
+            [MovementSerials::SerialUnitId],
+        ))
         .await?;
         // SQLite adds one column per ALTER TABLE.
-        m.alter_table(
-            Table::alter()
-                .table(RepairLines::Table)
-                .add_column(string_null(RepairLines::Serial))
-                .take(),
+        add_column(m, RepairLines::Table, string_null(RepairLines::Serial)).await?;
+        add_column(
+            m,
+            ReturnLines::Table,
+            text(ReturnLines::Serials).default("[]"),
         )
         .await?;
-        m.alter_table(
-            Table::alter()
-                .table(ReturnLines::Table)
-                .add_column(text(ReturnLines::Serials).default("[]"))
-                .take(),
+        add_column(m, Returns::Table, big_integer_null(Returns::ShipmentId)).await?;
+        add_column(
+            m,
+            Returns::Table,
+            string(Returns::ShipmentMode).default("local"),
         )
         .await?;
-        m.alter_table(
-            Table::alter()
-                .table(Returns::Table)
-                .add_column(big_integer_null(Returns::ShipmentId))
-                .take(),
+        add_column(
+            m,
+            Returns::Table,
+            string(Returns::ShipmentCost).default("0"),
         )
         .await?;
-        m.alter_table(
-            Table::alter()
-                .table(Returns::Table)
-                .add_column(string(Returns::ShipmentMode).default("local"))
-                .take(),
+        add_column(
+            m,
+            Returns::Table,
+            string(Returns::ShipmentCurrency).default("EUR"),
         )
         .await?;
-        m.alter_table(
-            Table::alter()
-                .table(Returns::Table)
-                .add_column(string(Returns::ShipmentCost).default("0"))
-                .take(),
+        add_column(
+            m,
+            ScrapRequests::Table,
+            text(ScrapRequests::Serials).default("[]"),
         )
         .await?;
-        m.alter_table(
-            Table::alter()
-                .table(Returns::Table)
-                .add_column(string(Returns::ShipmentCurrency).default("EUR"))
-                .take(),
+        add_column(
+            m,
+            StocktakeLines::Table,
+            text(StocktakeLines::CountedSerials).default("[]"),
         )
         .await?;
-        m.alter_table(
-            Table::alter()
-                .table(ScrapRequests::Table)
-                .add_column(text(ScrapRequests::Serials).default("[]"))
-                .take(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table(StocktakeLines::Table)
-                .add_column(text(StocktakeLines::CountedSerials).default("[]"))
-                .take(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table(TransferLines::Table)
-                .add_column(text(TransferLines::Serials).default("[]"))
-                .take(),
+        add_column(
+            m,
+            TransferLines::Table,
+            text(TransferLines::Serials).default("[]"),
         )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(
-            Table::alter()
-                .table(TransferLines::Table)
-                .drop_column(TransferLines::Serials)
-                .take(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table(StocktakeLines::Table)
-                .drop_column(StocktakeLines::CountedSerials)
-                .take(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table(ScrapRequests::Table)
-                .drop_column(ScrapRequests::Serials)
-                .take(),
-        )
-        .await?;
+        drop_column(m, TransferLines::Table, TransferLines::Serials).await?;
+        drop_column(m, StocktakeLines::Table, StocktakeLines::CountedSerials).await?;
+        drop_column(m, ScrapRequests::Table, ScrapRequests::Serials).await?;
         for column in [
             Returns::ShipmentId,
             Returns::ShipmentMode,
             Returns::ShipmentCost,
             Returns::ShipmentCurrency,
         ] {
-            m.alter_table(
-                Table::alter()
-                    .table(Returns::Table)
-                    .drop_column(column)
-                    .take(),
-            )
-            .await?;
+            drop_column(m, Returns::Table, column).await?;
         }
-        m.alter_table(
-            Table::alter()
-                .table(ReturnLines::Table)
-                .drop_column(ReturnLines::Serials)
-                .take(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table(RepairLines::Table)
-                .drop_column(RepairLines::Serial)
-                .take(),
-        )
-        .await?;
+        drop_column(m, ReturnLines::Table, ReturnLines::Serials).await?;
+        drop_column(m, RepairLines::Table, RepairLines::Serial).await?;
         m.drop_table(Table::drop().table(MovementSerials::Table).take())
             .await?;
         m.drop_table(Table::drop().table(SerialUnits::Table).take())

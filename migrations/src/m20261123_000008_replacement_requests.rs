@@ -7,6 +7,8 @@
 //! landing beside it; the two touch no common table.
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::shared::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -73,79 +75,23 @@ enum Holidays {
 }
 
 #[derive(DeriveIden)]
-enum Parts {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum Warehouses {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum Sites {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
 enum SlaClasses {
     Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum Users {
-    Table,
-    Id,
 }
 
 #[derive(DeriveIden)]
 enum Reservations {
     Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum StockDocuments {
-    Table,
-    Id,
 }
 
 #[derive(DeriveIden)]
 enum Shipments {
     Table,
-    Id,
 }
 
 #[derive(DeriveIden)]
 enum Returns {
     Table,
-    Id,
-}
-
-fn fk(
-    name: &str,
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(ForeignKeyAction::Restrict)
-        .take()
-}
-
-fn index(name: &str, table: impl IntoIden, cols: &[&str]) -> IndexCreateStatement {
-    let mut i = Index::create();
-    i.name(name).table(table);
-    for c in cols {
-        i.col(Alias::new(*c));
-    }
-    i.take()
 }
 
 #[async_trait::async_trait]
@@ -160,33 +106,34 @@ impl MigrationTrait for Migration {
                 .col(string(R::TicketRef))
                 .col(big_integer(R::SiteId))
                 .col(big_integer(R::PartId))
-                .col(integer(R::Quantity).check(Expr::col(R::Quantity).gt(0)))
-                .col(
-                    string(R::Priority)
-                        .check(Expr::col(R::Priority).is_in(["low", "normal", "high", "critical"])),
-                )
+                .col(positive(integer(R::Quantity)))
+                .col(one_of(
+                    string(R::Priority),
+                    ["low", "normal", "high", "critical"],
+                ))
                 .col(text(R::Note))
                 .col(string_null(R::FailedSerial))
-                .col(string(R::Status).check(Expr::col(R::Status).is_in([
-                    "backordered",
-                    "sourced",
-                    "dispatched",
-                    "delivered",
-                    "defective_returned",
-                    "closed",
-                    "cancelled",
-                ])))
+                .col(one_of(
+                    string(R::Status),
+                    [
+                        "backordered",
+                        "sourced",
+                        "dispatched",
+                        "delivered",
+                        "defective_returned",
+                        "closed",
+                        "cancelled",
+                    ],
+                ))
                 .col(big_integer(R::SlaClassId))
                 .col(timestamp_with_time_zone(R::RequestedAt))
                 .col(timestamp_with_time_zone(R::DeadlineAt))
                 .col(big_integer(R::ServingWarehouseId))
                 .col(big_integer_null(R::SourceWarehouseId))
-                .col(string(R::SourceKind).check(Expr::col(R::SourceKind).is_in([
-                    "serving",
-                    "lateral",
-                    "earliest",
-                    "backorder",
-                ])))
+                .col(one_of(
+                    string(R::SourceKind),
+                    ["serving", "lateral", "earliest", "backorder"],
+                ))
                 .col(string_null(R::SourcingCost))
                 .col(boolean(R::SlaAtRisk))
                 .col(text(R::RiskReason))
@@ -206,53 +153,53 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone(R::UpdatedAt))
                 .foreign_key(&mut fk(
                     "fk_replacement_requests_engineer",
-                    (R::Table, R::EngineerId),
-                    (Users::Table, Users::Id),
+                    R::EngineerId,
+                    Users::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_replacement_requests_site",
-                    (R::Table, R::SiteId),
-                    (Sites::Table, Sites::Id),
+                    R::SiteId,
+                    Sites::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_replacement_requests_part",
-                    (R::Table, R::PartId),
-                    (Parts::Table, Parts::Id),
+                    R::PartId,
+                    Parts::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_replacement_requests_sla_class",
-                    (R::Table, R::SlaClassId),
-                    (SlaClasses::Table, SlaClasses::Id),
+                    R::SlaClassId,
+                    SlaClasses::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_replacement_requests_serving",
-                    (R::Table, R::ServingWarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    R::ServingWarehouseId,
+                    Warehouses::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_replacement_requests_source",
-                    (R::Table, R::SourceWarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    R::SourceWarehouseId,
+                    Warehouses::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_replacement_requests_reservation",
-                    (R::Table, R::ReservationId),
-                    (Reservations::Table, Reservations::Id),
+                    R::ReservationId,
+                    Reservations::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_replacement_requests_issue",
-                    (R::Table, R::IssueDocumentId),
-                    (StockDocuments::Table, StockDocuments::Id),
+                    R::IssueDocumentId,
+                    StockDocuments::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_replacement_requests_shipment",
-                    (R::Table, R::ShipmentId),
-                    (Shipments::Table, Shipments::Id),
+                    R::ShipmentId,
+                    Shipments::Table,
                 ))
                 .foreign_key(&mut fk(
                     "fk_replacement_requests_return",
-                    (R::Table, R::ReturnId),
-                    (Returns::Table, Returns::Id),
+                    R::ReturnId,
+                    Returns::Table,
                 ))
                 .take(),
         )
@@ -262,13 +209,13 @@ impl MigrationTrait for Migration {
         m.create_index(index(
             "ix_replacement_requests_part_status",
             R::Table,
-            &["part_id", "status", "deadline_at"],
+            [R::PartId, R::Status, R::DeadlineAt],
         ))
         .await?;
         m.create_index(index(
             "ix_replacement_requests_engineer",
             R::Table,
-            &["engineer_id"],
+            [R::EngineerId],
         ))
         .await?;
 
@@ -282,28 +229,16 @@ impl MigrationTrait for Migration {
                 .col(big_integer(D::SiteId))
                 .col(big_integer(D::WarehouseId))
                 .col(big_integer(D::ServingWarehouseId))
-                .col(integer(D::Quantity).check(Expr::col(D::Quantity).gt(0)))
+                .col(positive(integer(D::Quantity)))
                 .col(boolean(D::Hit))
                 .col(timestamp_with_time_zone(D::OccurredAt))
-                .foreign_key(&mut fk(
-                    "fk_demand_records_request",
-                    (D::Table, D::RequestId),
-                    (R::Table, R::Id),
-                ))
-                .foreign_key(&mut fk(
-                    "fk_demand_records_part",
-                    (D::Table, D::PartId),
-                    (Parts::Table, Parts::Id),
-                ))
-                .foreign_key(&mut fk(
-                    "fk_demand_records_site",
-                    (D::Table, D::SiteId),
-                    (Sites::Table, Sites::Id),
-                ))
+                .foreign_key(&mut fk("fk_demand_records_request", D::RequestId, R::Table))
+                .foreign_key(&mut fk("fk_demand_records_part", D::PartId, Parts::Table))
+                .foreign_key(&mut fk("fk_demand_records_site", D::SiteId, Sites::Table))
                 .foreign_key(&mut fk(
                     "fk_demand_records_warehouse",
-                    (D::Table, D::WarehouseId),
-                    (Warehouses::Table, Warehouses::Id),
+                    D::WarehouseId,
+                    Warehouses::Table,
                 ))
                 .take(),
         )
@@ -311,7 +246,7 @@ impl MigrationTrait for Migration {
         m.create_index(index(
             "ix_demand_records_occurred",
             D::Table,
-            &["occurred_at"],
+            [D::OccurredAt],
         ))
         .await?;
 
@@ -328,27 +263,24 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(
-            index(
-                "ux_holidays_day_region",
-                Holidays::Table,
-                &["day", "region"],
-            )
-            .unique()
-            .take(),
-        )
+        m.create_index(unique_index(
+            "ux_holidays_day_region",
+            Holidays::Table,
+            [Holidays::Day, Holidays::Region],
+        ))
         .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            Holidays::Table.into_iden(),
-            DemandRecords::Table.into_iden(),
-            ReplacementRequests::Table.into_iden(),
-        ] {
-            m.drop_table(Table::drop().table(table).take()).await?;
-        }
-        Ok(())
+        drop_tables(
+            m,
+            [
+                Holidays::Table.into_iden(),
+                DemandRecords::Table.into_iden(),
+                ReplacementRequests::Table.into_iden(),
+            ],
+        )
+        .await
     }
 }

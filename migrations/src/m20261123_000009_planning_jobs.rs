@@ -4,6 +4,8 @@
 //! 'queued'`, so exactly one of them wins it.
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::shared::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -28,12 +30,6 @@ enum PlanningJobs {
     UpdatedAt,
 }
 
-#[derive(DeriveIden)]
-enum Users {
-    Table,
-    Id,
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -41,29 +37,15 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(PlanningJobs::Table)
                 .col(big_pk_auto(PlanningJobs::Id))
-                .col(
-                    string(PlanningJobs::Kind)
-                        .check(Expr::col(PlanningJobs::Kind).is_in(["plan", "simulate"])),
-                )
-                .col(
-                    string(PlanningJobs::Status).check(Expr::col(PlanningJobs::Status).is_in([
-                        "queued",
-                        "running",
-                        "done",
-                        "failed",
-                        "cancelled",
-                    ])),
-                )
+                .col(one_of(string(PlanningJobs::Kind), ["plan", "simulate"]))
+                .col(one_of(
+                    string(PlanningJobs::Status),
+                    ["queued", "running", "done", "failed", "cancelled"],
+                ))
                 .col(text(PlanningJobs::Scenario))
                 .col(text(PlanningJobs::Options))
-                .col(
-                    integer(PlanningJobs::ProgressDone)
-                        .check(Expr::col(PlanningJobs::ProgressDone).gte(0)),
-                )
-                .col(
-                    integer(PlanningJobs::ProgressTotal)
-                        .check(Expr::col(PlanningJobs::ProgressTotal).gte(0)),
-                )
+                .col(non_negative(integer(PlanningJobs::ProgressDone)))
+                .col(non_negative(integer(PlanningJobs::ProgressTotal)))
                 .col(boolean(PlanningJobs::CancelRequested))
                 .col(text_null(PlanningJobs::Result))
                 .col(text_null(PlanningJobs::Error))
@@ -73,23 +55,19 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null(PlanningJobs::StartedAt))
                 .col(timestamp_with_time_zone_null(PlanningJobs::FinishedAt))
                 .col(timestamp_with_time_zone(PlanningJobs::UpdatedAt))
-                .foreign_key(
-                    ForeignKey::create()
-                        .name("fk_planning_jobs_user")
-                        .from(PlanningJobs::Table, PlanningJobs::CreatedBy)
-                        .to(Users::Table, Users::Id),
-                )
+                .foreign_key(&mut reference(
+                    "fk_planning_jobs_user",
+                    PlanningJobs::CreatedBy,
+                    Users::Table,
+                ))
                 .take(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_planning_jobs_status")
-                .table(PlanningJobs::Table)
-                .col(PlanningJobs::Status)
-                .col(PlanningJobs::Id)
-                .take(),
-        )
+        m.create_index(index(
+            "ix_planning_jobs_status",
+            PlanningJobs::Table,
+            [PlanningJobs::Status, PlanningJobs::Id],
+        ))
         .await?;
         Ok(())
     }

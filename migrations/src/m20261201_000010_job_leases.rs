@@ -5,6 +5,8 @@
 //! killing its workers fails instead of being retried without end.
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::shared::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -19,38 +21,24 @@ enum PlanningJobs {
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         // One column per statement: SQLite adds a single column at a time.
-        m.alter_table(
-            Table::alter()
-                .table(PlanningJobs::Table)
-                .add_column(timestamp_with_time_zone_null(PlanningJobs::LeaseUntil))
-                .take(),
+        add_column(
+            m,
+            PlanningJobs::Table,
+            timestamp_with_time_zone_null(PlanningJobs::LeaseUntil),
         )
         .await?;
-        m.alter_table(
-            Table::alter()
-                .table(PlanningJobs::Table)
-                .add_column(integer(PlanningJobs::Attempts).default(0))
-                .take(),
+        add_column(
+            m,
+            PlanningJobs::Table,
+            integer(PlanningJobs::Attempts).default(0),
         )
         .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(
-            Table::alter()
-                .table(PlanningJobs::Table)
-                .drop_column(PlanningJobs::Attempts)
-                .take(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table(PlanningJobs::Table)
-                .drop_column(PlanningJobs::LeaseUntil)
-                .take(),
-        )
-        .await?;
+        drop_column(m, PlanningJobs::Table, PlanningJobs::Attempts).await?;
+        drop_column(m, PlanningJobs::Table, PlanningJobs::LeaseUntil).await?;
         Ok(())
     }
 }

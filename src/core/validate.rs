@@ -59,6 +59,44 @@ impl Validator {
         self
     }
 
+    /// A document's `lines`: at least one and at most [`MAX_LINES`].
+    pub fn line_count(&mut self, n: usize) -> &mut Self {
+        self.check(n >= 1, "lines", "must have at least one line")
+            .check(
+                n <= MAX_LINES,
+                "lines",
+                format!("must have at most {MAX_LINES} lines"),
+            )
+    }
+
+    /// Line `i`'s `quantity`: 1 to [`MAX_LINE_QUANTITY`].
+    pub fn line_quantity(&mut self, i: usize, quantity: i32) -> &mut Self {
+        self.range_i64(
+            &format!("lines[{i}].quantity"),
+            quantity.into(),
+            1,
+            MAX_LINE_QUANTITY.into(),
+        )
+    }
+
+    /// Line `i` names `what` (its `key`) that no earlier line named; `seen`
+    /// holds each key's latest line so far.
+    pub fn first_mention<K: std::hash::Hash + Eq>(
+        &mut self,
+        seen: &mut std::collections::HashMap<K, usize>,
+        i: usize,
+        key: K,
+        what: &str,
+    ) -> &mut Self {
+        if let Some(first) = seen.insert(key, i) {
+            self.push(FieldError::new(
+                format!("lines[{i}].part_id"),
+                format!("repeats {what} of lines[{first}]"),
+            ));
+        }
+        self
+    }
+
     /// A required, trimmed, non-empty text of at most `max` characters.
     pub fn text(&mut self, field: &str, value: &str, max: usize) -> &mut Self {
         let trimmed = value.trim();

@@ -44,72 +44,49 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The problem+json answers any authenticated operation may give.
-#[allow(dead_code)]
-#[derive(IntoResponses)]
-pub enum ApiErrors {
-    #[response(
-        status = 400,
-        description = "Malformed JSON or path parameter",
-        content_type = "application/problem+json"
-    )]
-    BadRequest(Problem),
-    #[response(
-        status = 401,
-        description = "Missing, unknown or revoked token",
-        content_type = "application/problem+json"
-    )]
-    Unauthorized(Problem),
-    #[response(
-        status = 403,
-        description = "The caller's role may not do this",
-        content_type = "application/problem+json"
-    )]
-    Forbidden(Problem),
-    #[response(
-        status = 404,
-        description = "No such resource",
-        content_type = "application/problem+json"
-    )]
-    NotFound(Problem),
-    #[response(
-        status = 405,
-        description = "Method not allowed",
-        content_type = "application/problem+json"
-    )]
-    MethodNotAllowed(Problem),
-    #[response(status = 408, description = "The request took too long")]
-    Timeout,
-    #[response(
-        status = 409,
-        description = "Conflicts with the current state, e.g. a duplicate code",
-        content_type = "application/problem+json"
-    )]
-    Conflict(Problem),
-    #[response(
-        status = 413,
-        description = "Body larger than the limit",
-        content_type = "application/problem+json"
-    )]
-    TooLarge(Problem),
-    #[response(
-        status = 415,
-        description = "Body is not JSON",
-        content_type = "application/problem+json"
-    )]
-    UnsupportedMediaType(Problem),
-    #[response(
-        status = 422,
-        description = "Invalid fields, named in `errors`",
-        content_type = "application/problem+json"
-    )]
-    Unprocessable(Problem),
-    #[response(
-        status = 503,
-        description = "Database unreachable or busy; retry",
-        content_type = "application/problem+json"
-    )]
-    Unavailable(Problem),
+/// Declares [`ApiErrors`]: one variant a problem+json answer, with its
+/// status and description; 408 (the timeout layer's) has no body.
+macro_rules! api_errors {
+    (
+        problem_json { $($variant:ident = $status:literal, $description:literal;)+ }
+        no_body { $($plain:ident = $plain_status:literal, $plain_description:literal;)* }
+    ) => {
+        /// The problem+json answers any authenticated operation may give.
+        #[allow(dead_code)]
+        #[derive(IntoResponses)]
+        pub enum ApiErrors {
+            $(
+                #[response(
+                    status = $status,
+                    description = $description,
+                    content_type = "application/problem+json"
+                )]
+                $variant(Problem),
+            )+
+            $(
+                #[response(status = $plain_status, description = $plain_description)]
+                $plain,
+            )*
+        }
+    };
+}
+
+api_errors! {
+    problem_json {
+        BadRequest = 400, "Malformed JSON or path parameter";
+        Unauthorized = 401, "Missing, unknown or revoked token";
+        Forbidden = 403, "The caller's role may not do this";
+        NotFound = 404, "No such resource";
+        MethodNotAllowed = 405, "Method not allowed";
+        Conflict = 409, "Conflicts with the current state, e.g. a duplicate code";
+        TooLarge = 413, "Body larger than the limit";
+        UnsupportedMediaType = 415, "Body is not JSON";
+        Unprocessable = 422, "Invalid fields, named in `errors`";
+        Unavailable = 503, "Database unreachable or busy; retry";
+    }
+    no_body {
+        Timeout = 408, "The request took too long";
+    }
 }
 
 /// The `Idempotency-Key` header of the POSTs that change stock.

@@ -254,3 +254,66 @@ macro_rules! exactly_once {
     }};
 }
 pub(crate) use exactly_once;
+
+/// Defines a POST handler that changes stock exactly once per
+/// `Idempotency-Key`: the caller must hold `$role`, `$now` is the clock's
+/// time, the optional path parameter and JSON body are bound as named, and
+/// `$call` (the service call, on the write transaction `$tx`) is answered
+/// with `$status`:
+///
+/// ```ignore
+/// post_once! {
+///     /// Ship a draft.
+///     #[utoipa::path(post, path = "/api/v1/transfers/{id}/ship", ...)]
+///     ship_transfer(caller: Stock, Path(id): i64, Json(req): ShipRequest) -> OK,
+///     |tx, now| transfers::ship(tx, caller.user_id, id, req.clone(), now)
+/// }
+/// ```
+///
+/// The extractors are those a hand-written handler takes, in the same
+/// order (state, caller, path, body), so refusals keep their precedence.
+macro_rules! post_once {
+    (
+        $(#[$attr:meta])*
+        $name:ident($caller:ident: $role:ident $(, Path($path:pat): $path_ty:ty)?,
+            Json($req:ident): $body:ty $(,)?) -> $status:ident,
+        |$tx:ident, $now:ident| $call:expr
+    ) => {
+        $crate::http::idempotency::post_once!(@handler $(#[$attr])* $name, $caller, $role,
+            [$($path, $path_ty)?], IdempotentJson<$body>, [$req], $status, |$tx, $now| $call);
+    };
+    (
+        $(#[$attr:meta])*
+        $name:ident($caller:ident: $role:ident $(, Path($path:pat): $path_ty:ty)? $(,)?)
+            -> $status:ident,
+        |$tx:ident, $now:ident| $call:expr
+    ) => {
+        $crate::http::idempotency::post_once!(@handler $(#[$attr])* $name, $caller, $role,
+            [$($path, $path_ty)?], IdempotentCall, [], $status, |$tx, $now| $call);
+    };
+    (
+        @handler $(#[$attr:meta])* $name:ident, $caller:ident, $role:ident,
+        [$($path:pat, $path_ty:ty)?], $extractor:ty, [$($req:ident)?], $status:ident,
+        |$tx:ident, $now:ident| $call:expr
+    ) => {
+        $(#[$attr])*
+        async fn $name(
+            State(state): State<AppState>,
+            $caller: Authorized<roles::$role>,
+            $(Path($path): Path<$path_ty>,)?
+            call: $extractor,
+        ) -> AppResult<Response> {
+            let $now = state.clock.now();
+            $(let $req = call.value;)?
+            $crate::http::idempotency::exactly_once!(
+                state,
+                $caller,
+                call.key,
+                call.fingerprint,
+                StatusCode::$status,
+                |$tx| $call
+            )
+        }
+    };
+}
+pub(crate) use post_once;

@@ -133,19 +133,8 @@ pub async fn decrease(
     n: i32,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let ok = guarded(
-        db,
-        key,
-        vec![(B::OnHand, Expr::col(B::OnHand).sub(n))],
-        Expr::col(B::OnHand).sub(Expr::col(B::Reserved)).gte(n),
-        now,
-    )
-    .await?;
-    if ok {
-        Ok(())
-    } else {
-        Err(shortage(db, key, n).await)
-    }
+    let set = (B::OnHand, Expr::col(B::OnHand).sub(n));
+    take_unreserved(db, key, n, set, now).await
 }
 
 /// Holds `n` unreserved units: refused unless `on_hand - reserved >= n`.
@@ -155,18 +144,34 @@ pub async fn reserve(
     n: i32,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let ok = guarded(
-        db,
-        key,
-        vec![(B::Reserved, Expr::col(B::Reserved).add(n))],
-        Expr::col(B::OnHand).sub(Expr::col(B::Reserved)).gte(n),
-        now,
-    )
-    .await?;
-    if ok {
+    let set = (B::Reserved, Expr::col(B::Reserved).add(n));
+    take_unreserved(db, key, n, set, now).await
+}
+
+/// Applies `set` to the row when `n` units are unreserved; a refusal says
+/// how many are available now.
+async fn take_unreserved(
+    db: &impl ConnectionTrait,
+    key: BalanceKey,
+    n: i32,
+    set: (B, Expr),
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let unreserved = Expr::col(B::OnHand).sub(Expr::col(B::Reserved)).gte(n);
+    if guarded(db, key, vec![set], unreserved, now).await? {
         Ok(())
     } else {
         Err(shortage(db, key, n).await)
+    }
+}
+
+/// The verdict on units the caller holds: a refusal is a bug, not a
+/// shortage.
+fn held(ok: bool, what: impl FnOnce() -> String) -> AppResult<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::Internal(what()))
     }
 }
 
@@ -177,21 +182,9 @@ pub async fn release(
     n: i32,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let ok = guarded(
-        db,
-        key,
-        vec![(B::Reserved, Expr::col(B::Reserved).sub(n))],
-        Expr::col(B::Reserved).gte(n),
-        now,
-    )
-    .await?;
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::Internal(format!(
-            "reservation of {n} not held on {key:?}"
-        )))
-    }
+    let set = vec![(B::Reserved, Expr::col(B::Reserved).sub(n))];
+    let ok = guarded(db, key, set, Expr::col(B::Reserved).gte(n), now).await?;
+    held(ok, || format!("reservation of {n} not held on {key:?}"))
 }
 
 /// Removes `n` units that were held: on-hand and reserved drop together.
@@ -214,11 +207,5 @@ pub async fn take_reserved(
         now,
     )
     .await?;
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::Internal(format!(
-            "reserved {n} not on hand on {key:?}"
-        )))
-    }
+    held(ok, || format!("reserved {n} not on hand on {key:?}"))
 }

@@ -52,6 +52,15 @@ pub struct PageParams {
 }
 
 impl PageParams {
+    /// The paging of a list request, refused (422) when out of range.
+    pub fn checked(after: Option<i64>, limit: Option<i64>) -> AppResult<Self> {
+        let page = Self { after, limit };
+        let mut v = Validator::new();
+        page.validate(&mut v);
+        v.finish()?;
+        Ok(page)
+    }
+
     pub fn validate(&self, v: &mut Validator) {
         if let Some(limit) = self.limit {
             v.range_i64("limit", limit, 1, MAX_PAGE_SIZE as i64);

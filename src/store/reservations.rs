@@ -106,18 +106,9 @@ fn allowed(status: ReservationStatus) -> Vec<&'static str> {
 impl StateMachine for reservation::Entity {
     const WHAT: &'static str = "reservation";
     type Status = ReservationStatus;
-
-    fn id_column() -> R {
-        R::Id
-    }
-
-    fn status_column() -> R {
-        R::Status
-    }
-
-    fn updated_at_column() -> Option<R> {
-        None
-    }
+    const ID: R = R::Id;
+    const STATUS: R = R::Status;
+    const UPDATED_AT: Option<R> = None;
 
     fn state(r: &reservation::Model) -> (String, Vec<&'static str>) {
         (r.status.to_string(), allowed(r.status))

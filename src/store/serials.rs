@@ -22,7 +22,7 @@ use entities::{movement_serial, part, serial_unit, stock_document, stock_movemen
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder,
+    QueryOrder, QueryTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -53,6 +53,20 @@ pub fn check_line(
         };
         v.push(FieldError::new(name, message));
     }
+}
+
+/// The active parts of request lines `(part_id, quantity, serials)` (422
+/// for an unknown or inactive part), each line's serials checked against
+/// its part as [`check_request`] does.
+pub async fn active_parts_of<'a>(
+    db: &impl ConnectionTrait,
+    lines: impl IntoIterator<Item = (i64, i32, &'a [String])>,
+) -> AppResult<HashMap<i64, part::Model>> {
+    let lines: Vec<_> = lines.into_iter().collect();
+    let part_ids: Vec<i64> = lines.iter().map(|(part_id, _, _)| *part_id).collect();
+    let parts = crate::store::lookups::active_parts(db, &part_ids).await?;
+    check_request(&parts, lines)?;
+    Ok(parts)
 }
 
 /// Checks every line `(part_id, quantity, serials)` of a request whose
@@ -487,29 +501,23 @@ pub struct SerialFilter {
 
 /// Serialized units matching `f`, by id, keyset-paged.
 pub async fn list(db: &impl ConnectionTrait, f: SerialFilter) -> AppResult<Page<SerialUnit>> {
-    let page = PageParams {
-        after: f.after,
-        limit: f.limit,
-    };
-    let mut v = Validator::new();
-    page.validate(&mut v);
-    v.finish()?;
-    let mut q = serial_unit::Entity::find();
-    if let Some(p) = f.part_id {
-        q = q.filter(serial_unit::Column::PartId.eq(p));
-    }
-    if let Some(s) = &f.serial {
-        q = q.filter(serial_unit::Column::Serial.eq(s.as_str()));
-    }
-    if let Some(k) = f.location_kind {
-        q = q.filter(serial_unit::Column::LocationKind.eq(k.as_str()));
-    }
-    if let Some(id) = f.location_id {
-        q = q.filter(serial_unit::Column::LocationId.eq(id));
-    }
-    if let Some(c) = f.condition {
-        q = q.filter(serial_unit::Column::Condition.eq(c.as_str()));
-    }
+    let page = PageParams::checked(f.after, f.limit)?;
+    let q = serial_unit::Entity::find()
+        .apply_if(f.part_id, |q, p| {
+            q.filter(serial_unit::Column::PartId.eq(p))
+        })
+        .apply_if(f.serial.as_ref(), |q, s| {
+            q.filter(serial_unit::Column::Serial.eq(s.as_str()))
+        })
+        .apply_if(f.location_kind, |q, k| {
+            q.filter(serial_unit::Column::LocationKind.eq(k.as_str()))
+        })
+        .apply_if(f.location_id, |q, id| {
+            q.filter(serial_unit::Column::LocationId.eq(id))
+        })
+        .apply_if(f.condition, |q, c| {
+            q.filter(serial_unit::Column::Condition.eq(c.as_str()))
+        });
     page.fetch(db, q, serial_unit::Column::Id, |u| u.id)
         .await?
         .try_map(SerialUnit::from_row)

@@ -18,10 +18,10 @@ pub trait StateMachine: EntityTrait {
     const WHAT: &'static str;
     /// The status as stored.
     type Status: Copy + Into<Value>;
-    fn id_column() -> Self::Column;
-    fn status_column() -> Self::Column;
+    const ID: Self::Column;
+    const STATUS: Self::Column;
     /// The row's last-change stamp, set by every transition, if it has one.
-    fn updated_at_column() -> Option<Self::Column>;
+    const UPDATED_AT: Option<Self::Column>;
     /// The row's state as named in problems, and the actions allowed from it.
     fn state(row: &Self::Model) -> (String, Vec<&'static str>);
 }
@@ -91,17 +91,17 @@ impl<E: StateMachine> Transition<E> {
         let mut stmt = Query::update();
         stmt.table(E::default());
         match self.to {
-            Some(to) => stmt.value(E::status_column(), to),
-            None => stmt.value(E::status_column(), Expr::col(E::status_column())),
+            Some(to) => stmt.value(E::STATUS, to),
+            None => stmt.value(E::STATUS, Expr::col(E::STATUS)),
         };
-        if let Some(col) = E::updated_at_column() {
+        if let Some(col) = E::UPDATED_AT {
             stmt.value(col, now);
         }
         for (col, value) in self.set {
             stmt.value(col, value);
         }
-        stmt.and_where(Expr::col(E::id_column()).eq(self.id))
-            .and_where(Expr::col(E::status_column()).is_in(self.from));
+        stmt.and_where(Expr::col(E::ID).eq(self.id))
+            .and_where(Expr::col(E::STATUS).is_in(self.from));
         if let Some(guard) = self.guard {
             stmt.and_where(guard);
         }

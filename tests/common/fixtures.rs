@@ -93,15 +93,7 @@ pub async fn receive(
 
 /// On-hand of `part` in `warehouse` in `condition` (0 without a balance row).
 pub async fn on_hand(app: &TestApp, part: i64, warehouse: i64, condition: &str) -> i64 {
-    let page = app
-        .get(entities::vocabulary::Role::Engineer, &format!("/api/v1/stock?part_id={part}&warehouse_id={warehouse}&condition={condition}&include_empty=true"))
-        .await
-        .expect(200);
-    page["items"]
-        .as_array()
-        .unwrap()
-        .first()
-        .map_or(0, |row| row["on_hand"].as_i64().unwrap())
+    super::check::level(app, part, warehouse, condition).await.0
 }
 
 /// A repair vendor with `days` of repair turnaround.

@@ -7,7 +7,9 @@
 //! `both_backends!(name, ...)`.
 #![allow(dead_code)]
 
+pub mod check;
 pub mod fixtures;
+pub mod master;
 pub mod process;
 
 use std::collections::HashMap;
@@ -301,6 +303,30 @@ impl TestApp {
         }
         let resp = req.send().await.expect("request sent");
         Self::read(resp).await
+    }
+
+    /// POSTs with an `Idempotency-Key` and an optional JSON body: the status,
+    /// the JSON answer (`Null` when empty or not JSON) and whether it was
+    /// replayed from the stored answer of an earlier request.
+    pub async fn post_keyed(
+        &self,
+        role: Role,
+        path: &str,
+        key: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value, bool) {
+        let mut req = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .bearer_auth(self.token(role))
+            .header("idempotency-key", key);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let resp = req.send().await.expect("request sent");
+        let replayed = resp.headers().get("idempotent-replayed").is_some();
+        let read = Self::read(resp).await;
+        (read.status.as_u16(), read.body, replayed)
     }
 
     /// Sends raw bytes with a content type.

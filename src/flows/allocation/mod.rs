@@ -76,18 +76,9 @@ pub fn allowed(
 impl StateMachine for replacement_request::Entity {
     const WHAT: &'static str = "replacement request";
     type Status = RequestStatus;
-
-    fn id_column() -> C {
-        C::Id
-    }
-
-    fn status_column() -> C {
-        C::Status
-    }
-
-    fn updated_at_column() -> Option<C> {
-        Some(C::UpdatedAt)
-    }
+    const ID: C = C::Id;
+    const STATUS: C = C::Status;
+    const UPDATED_AT: Option<C> = Some(C::UpdatedAt);
 
     fn state(r: &replacement_request::Model) -> (String, Vec<&'static str>) {
         (

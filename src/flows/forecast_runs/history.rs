@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use entities::stock_movement::{self, Column as M};
 use entities::vocabulary::{LocationKind, MovementType};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryTrait};
 
 use crate::store::error::AppResult;
 
@@ -88,9 +88,9 @@ pub async fn demand_series(
         .filter(M::CreatedAt.gte(from))
         .filter(M::CreatedAt.lt(to))
         .filter(M::MovementType.is_in([MovementType::Issue, MovementType::Reversal]));
-    if let Some(ids) = part_ids {
-        q = q.filter(M::PartId.is_in(ids.iter().copied()));
-    }
+    q = q.apply_if(part_ids, |q, ids| {
+        q.filter(M::PartId.is_in(ids.iter().copied()))
+    });
     let mut by_key: BTreeMap<(i64, i64), Vec<f64>> = BTreeMap::new();
     for m in q.all(db).await? {
         let warehouse = LocationKind::Warehouse;

@@ -473,13 +473,7 @@ pub struct RunFilter {
 }
 
 pub async fn list(db: &impl ConnectionTrait, f: RunFilter) -> AppResult<Page<ForecastRun>> {
-    let page = PageParams {
-        after: f.after,
-        limit: f.limit,
-    };
-    let mut v = Validator::new();
-    page.validate(&mut v);
-    v.finish()?;
+    let page = PageParams::checked(f.after, f.limit)?;
     page.fetch(
         db,
         forecast_run::Entity::find(),

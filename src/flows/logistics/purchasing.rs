@@ -38,12 +38,12 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder,
+    QueryOrder, QueryTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::core::validate::{MAX_LINE_QUANTITY, MAX_LINES, MAX_NAME};
+use crate::core::validate::{MAX_LINES, MAX_NAME};
 use crate::core::{Money, Validator};
 use crate::flows::allocation;
 use crate::store::error::{AppError, AppResult, FieldError};
@@ -77,18 +77,9 @@ pub const OUTSTANDING: [PurchaseOrderStatus; 2] = [
 impl StateMachine for purchase_order::Entity {
     const WHAT: &'static str = "purchase order";
     type Status = PurchaseOrderStatus;
-
-    fn id_column() -> P {
-        P::Id
-    }
-
-    fn status_column() -> P {
-        P::Status
-    }
-
-    fn updated_at_column() -> Option<P> {
-        None
-    }
+    const ID: P = P::Id;
+    const STATUS: P = P::Status;
+    const UPDATED_AT: Option<P> = None;
 
     fn state(o: &purchase_order::Model) -> (String, Vec<&'static str>) {
         (o.status.to_string(), allowed(o.status))
@@ -330,26 +321,11 @@ pub async fn active_supplier(
 /// Checks line count, quantities and repeated parts.
 fn check_lines(v: &mut Validator, parts_and_quantities: &[(i64, i32)]) {
     let n = parts_and_quantities.len();
-    v.check(n >= 1, "lines", "must have at least one line");
-    v.check(
-        n <= MAX_LINES,
-        "lines",
-        format!("must have at most {MAX_LINES} lines"),
-    );
+    v.line_count(n);
     let mut seen = HashMap::new();
     for (i, (part, q)) in parts_and_quantities.iter().enumerate() {
-        v.range_i64(
-            &format!("lines[{i}].quantity"),
-            (*q).into(),
-            1,
-            MAX_LINE_QUANTITY.into(),
-        );
-        if let Some(first) = seen.insert(*part, i) {
-            v.push(FieldError::new(
-                format!("lines[{i}].part_id"),
-                format!("repeats the part of lines[{first}]"),
-            ));
-        }
+        v.line_quantity(i, *q);
+        v.first_mention(&mut seen, i, *part, "the part");
     }
 }
 
@@ -445,14 +421,13 @@ pub async fn receive(
         .map(|l| (l.part_id, l))
         .collect();
     check_outstanding(id, &req, &lines)?;
-    let part_ids: Vec<i64> = req.lines.iter().map(|l| l.part_id).collect();
-    let parts = crate::store::lookups::active_parts(db, &part_ids).await?;
-    crate::store::serials::check_request(
-        &parts,
+    crate::store::serials::active_parts_of(
+        db,
         req.lines
             .iter()
             .map(|l| (l.part_id, l.quantity, l.serials.as_slice())),
-    )?;
+    )
+    .await?;
     raise_received(db, &req, &lines).await?;
     let document = post_receipt(db, actor_id, &order, req, now).await?;
     advance_after_receipt(db, id, now).await?;
@@ -639,23 +614,11 @@ pub struct OrderFilter {
 
 /// Lists orders with their lines, oldest first, keyset-paged.
 pub async fn list(db: &impl ConnectionTrait, f: OrderFilter) -> AppResult<Page<PurchaseOrder>> {
-    let page = PageParams {
-        after: f.after,
-        limit: f.limit,
-    };
-    let mut v = Validator::new();
-    page.validate(&mut v);
-    v.finish()?;
-    let mut q = purchase_order::Entity::find();
-    if let Some(x) = f.vendor_id {
-        q = q.filter(P::VendorId.eq(x));
-    }
-    if let Some(x) = f.warehouse_id {
-        q = q.filter(P::WarehouseId.eq(x));
-    }
-    if let Some(s) = f.status {
-        q = q.filter(P::Status.eq(s));
-    }
+    let page = PageParams::checked(f.after, f.limit)?;
+    let mut q = purchase_order::Entity::find()
+        .apply_if(f.vendor_id, |q, x| q.filter(P::VendorId.eq(x)))
+        .apply_if(f.warehouse_id, |q, x| q.filter(P::WarehouseId.eq(x)))
+        .apply_if(f.status, |q, s| q.filter(P::Status.eq(s)));
     if let Some(part) = f.part_id {
         q = q.filter(
             P::Id.in_subquery(

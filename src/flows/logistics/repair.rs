@@ -41,12 +41,12 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder,
+    QueryOrder, QueryTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::core::validate::{MAX_LINE_QUANTITY, MAX_LINES, MAX_NAME, MAX_TEXT};
+use crate::core::validate::{MAX_NAME, MAX_TEXT};
 use crate::core::{Money, Validator};
 use crate::flows::allocation;
 use crate::store::error::{AppError, AppResult};
@@ -59,18 +59,9 @@ use crate::store::transition::{StateMachine, Transition};
 impl StateMachine for repair_order::Entity {
     const WHAT: &'static str = "repair order";
     type Status = RepairStatus;
-
-    fn id_column() -> O {
-        O::Id
-    }
-
-    fn status_column() -> O {
-        O::Status
-    }
-
-    fn updated_at_column() -> Option<O> {
-        None
-    }
+    const ID: O = O::Id;
+    const STATUS: O = O::Status;
+    const UPDATED_AT: Option<O> = None;
 
     fn state(o: &repair_order::Model) -> (String, Vec<&'static str>) {
         (o.status.to_string(), vec![])
@@ -82,18 +73,9 @@ impl StateMachine for repair_order::Entity {
 impl StateMachine for repair_line::Entity {
     const WHAT: &'static str = "repair line";
     type Status = RepairOutcome;
-
-    fn id_column() -> L {
-        L::Id
-    }
-
-    fn status_column() -> L {
-        L::Outcome
-    }
-
-    fn updated_at_column() -> Option<L> {
-        None
-    }
+    const ID: L = L::Id;
+    const STATUS: L = L::Outcome;
+    const UPDATED_AT: Option<L> = None;
 
     fn state(l: &repair_line::Model) -> (String, Vec<&'static str>) {
         (l.outcome.to_string(), vec![])
@@ -341,19 +323,9 @@ pub async fn send(
 fn check_send(req: &SendRequest) -> AppResult<()> {
     let mut v = Validator::new();
     let n = req.lines.len();
-    v.check(n >= 1, "lines", "must have at least one line")
-        .check(
-            n <= MAX_LINES,
-            "lines",
-            format!("must have at most {MAX_LINES} lines"),
-        );
+    v.line_count(n);
     for (i, l) in req.lines.iter().enumerate() {
-        v.range_i64(
-            &format!("lines[{i}].quantity"),
-            l.quantity.into(),
-            1,
-            MAX_LINE_QUANTITY.into(),
-        );
+        v.line_quantity(i, l.quantity);
     }
     v.optional_text("reference", &req.reference, MAX_NAME);
     Ok(v.finish()?)
@@ -712,23 +684,11 @@ pub struct RepairFilter {
 
 /// Repair orders with their lines, oldest first, keyset-paged.
 pub async fn list(db: &impl ConnectionTrait, f: RepairFilter) -> AppResult<Page<RepairOrder>> {
-    let page = PageParams {
-        after: f.after,
-        limit: f.limit,
-    };
-    let mut v = Validator::new();
-    page.validate(&mut v);
-    v.finish()?;
-    let mut q = repair_order::Entity::find();
-    if let Some(w) = f.warehouse_id {
-        q = q.filter(O::WarehouseId.eq(w));
-    }
-    if let Some(vendor) = f.vendor_id {
-        q = q.filter(O::VendorId.eq(vendor));
-    }
-    if let Some(s) = f.status {
-        q = q.filter(O::Status.eq(s));
-    }
+    let page = PageParams::checked(f.after, f.limit)?;
+    let q = repair_order::Entity::find()
+        .apply_if(f.warehouse_id, |q, w| q.filter(O::WarehouseId.eq(w)))
+        .apply_if(f.vendor_id, |q, vendor| q.filter(O::VendorId.eq(vendor)))
+        .apply_if(f.status, |q, s| q.filter(O::Status.eq(s)));
     let headers = page.fetch(db, q, O::Id, |o| o.id).await?;
     let ids: Vec<i64> = headers.items.iter().map(|o| o.id).collect();
     let mut lines: HashMap<i64, Vec<repair_line::Model>> = HashMap::new();

@@ -33,7 +33,7 @@ use entities::stock_level::{self, Column as S};
 use entities::vocabulary::{Condition, ReorderLevelSource, VendorKind};
 use entities::{part, stock_balance, vendor, warehouse};
 use sea_orm::sea_query::{OnConflict, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QueryTrait};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -173,20 +173,10 @@ pub async fn list_levels(
     db: &impl ConnectionTrait,
     f: LevelFilter,
 ) -> AppResult<Page<ReorderLevel>> {
-    let page = PageParams {
-        after: f.after,
-        limit: f.limit,
-    };
-    let mut v = Validator::new();
-    page.validate(&mut v);
-    v.finish()?;
-    let mut q = stock_level::Entity::find();
-    if let Some(w) = f.warehouse_id {
-        q = q.filter(S::WarehouseId.eq(w));
-    }
-    if let Some(p) = f.part_id {
-        q = q.filter(S::PartId.eq(p));
-    }
+    let page = PageParams::checked(f.after, f.limit)?;
+    let q = stock_level::Entity::find()
+        .apply_if(f.warehouse_id, |q, w| q.filter(S::WarehouseId.eq(w)))
+        .apply_if(f.part_id, |q, p| q.filter(S::PartId.eq(p)));
     Ok(page
         .fetch(db, q, S::Id, |r| r.id)
         .await?

@@ -33,12 +33,12 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder,
+    QueryOrder, QueryTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::core::validate::{MAX_LINE_QUANTITY, MAX_LINES, MAX_NAME, MAX_TEXT};
+use crate::core::validate::{MAX_NAME, MAX_TEXT};
 use crate::core::{Money, Validator};
 use crate::flows::allocation;
 use crate::flows::logistics::shipments::{self, CarrierFields, DeliverRequest, NewShipment};
@@ -63,18 +63,9 @@ fn allowed(status: ReturnStatus, kind: ReturnKind) -> Vec<&'static str> {
 impl StateMachine for return_order::Entity {
     const WHAT: &'static str = "return";
     type Status = ReturnStatus;
-
-    fn id_column() -> R {
-        R::Id
-    }
-
-    fn status_column() -> R {
-        R::Status
-    }
-
-    fn updated_at_column() -> Option<R> {
-        None
-    }
+    const ID: R = R::Id;
+    const STATUS: R = R::Status;
+    const UPDATED_AT: Option<R> = None;
 
     fn state(r: &return_order::Model) -> (String, Vec<&'static str>) {
         (r.status.to_string(), allowed(r.status, r.kind))
@@ -320,19 +311,9 @@ impl ReturnRequest {
 fn check_return(req: &ReturnRequest) -> AppResult<Money> {
     let mut v = Validator::new();
     let n = req.lines.len();
-    v.check(n >= 1, "lines", "must have at least one line")
-        .check(
-            n <= MAX_LINES,
-            "lines",
-            format!("must have at most {MAX_LINES} lines"),
-        );
+    v.line_count(n);
     for (i, l) in req.lines.iter().enumerate() {
-        v.range_i64(
-            &format!("lines[{i}].quantity"),
-            l.quantity.into(),
-            1,
-            MAX_LINE_QUANTITY.into(),
-        );
+        v.line_quantity(i, l.quantity);
         if req.kind == ReturnKind::FieldReturn {
             v.check(
                 l.condition == Condition::Defective,
@@ -730,23 +711,11 @@ pub struct ReturnFilter {
 
 /// Returns with their lines, oldest first, keyset-paged.
 pub async fn list(db: &impl ConnectionTrait, f: ReturnFilter) -> AppResult<Page<Return>> {
-    let page = PageParams {
-        after: f.after,
-        limit: f.limit,
-    };
-    let mut v = Validator::new();
-    page.validate(&mut v);
-    v.finish()?;
-    let mut q = return_order::Entity::find();
-    if let Some(k) = f.kind {
-        q = q.filter(R::Kind.eq(k));
-    }
-    if let Some(s) = f.status {
-        q = q.filter(R::Status.eq(s));
-    }
-    if let Some(w) = f.warehouse_id {
-        q = q.filter(R::WarehouseId.eq(w));
-    }
+    let page = PageParams::checked(f.after, f.limit)?;
+    let q = return_order::Entity::find()
+        .apply_if(f.kind, |q, k| q.filter(R::Kind.eq(k)))
+        .apply_if(f.status, |q, s| q.filter(R::Status.eq(s)))
+        .apply_if(f.warehouse_id, |q, w| q.filter(R::WarehouseId.eq(w)));
     let headers = page.fetch(db, q, R::Id, |r| r.id).await?;
     let ids: Vec<i64> = headers.items.iter().map(|r| r.id).collect();
     let mut lines: std::collections::HashMap<i64, Vec<return_line::Model>> = Default::default();

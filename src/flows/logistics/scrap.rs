@@ -19,6 +19,7 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -45,18 +46,9 @@ fn allowed(status: ScrapStatus) -> Vec<&'static str> {
 impl StateMachine for scrap_request::Entity {
     const WHAT: &'static str = "scrap request";
     type Status = ScrapStatus;
-
-    fn id_column() -> S {
-        S::Id
-    }
-
-    fn status_column() -> S {
-        S::Status
-    }
-
-    fn updated_at_column() -> Option<S> {
-        None
-    }
+    const ID: S = S::Id;
+    const STATUS: S = S::Status;
+    const UPDATED_AT: Option<S> = None;
 
     fn state(r: &scrap_request::Model) -> (String, Vec<&'static str>) {
         (r.status.to_string(), allowed(r.status))
@@ -429,19 +421,9 @@ pub struct ScrapFilter {
 }
 
 pub async fn list(db: &impl ConnectionTrait, f: ScrapFilter) -> AppResult<Page<ScrapRequest>> {
-    let page = PageParams {
-        after: f.after,
-        limit: f.limit,
-    };
-    let mut v = Validator::new();
-    page.validate(&mut v);
-    v.finish()?;
-    let mut q = scrap_request::Entity::find();
-    if let Some(w) = f.warehouse_id {
-        q = q.filter(S::WarehouseId.eq(w));
-    }
-    if let Some(s) = f.status {
-        q = q.filter(S::Status.eq(s));
-    }
+    let page = PageParams::checked(f.after, f.limit)?;
+    let q = scrap_request::Entity::find()
+        .apply_if(f.warehouse_id, |q, w| q.filter(S::WarehouseId.eq(w)))
+        .apply_if(f.status, |q, s| q.filter(S::Status.eq(s)));
     page.fetch(db, q, S::Id, |r| r.id).await?.try_map(from_row)
 }

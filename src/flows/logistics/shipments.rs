@@ -13,7 +13,7 @@ use entities::shipment::{self, Column as C};
 use entities::vocabulary::{LocationKind, ShipmentKind, ShipmentMode, ShipmentStatus};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, QueryTrait};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -222,18 +222,9 @@ fn state(s: &shipment::Model) -> (String, Vec<&'static str>) {
 impl StateMachine for shipment::Entity {
     const WHAT: &'static str = "shipment";
     type Status = ShipmentStatus;
-
-    fn id_column() -> C {
-        C::Id
-    }
-
-    fn status_column() -> C {
-        C::Status
-    }
-
-    fn updated_at_column() -> Option<C> {
-        None
-    }
+    const ID: C = C::Id;
+    const STATUS: C = C::Status;
+    const UPDATED_AT: Option<C> = None;
 
     fn state(s: &shipment::Model) -> (String, Vec<&'static str>) {
         state(s)
@@ -411,16 +402,10 @@ pub async fn list(
     let mut v = Validator::new();
     page.validate(&mut v);
     v.finish()?;
-    let mut q = shipment::Entity::find();
-    if let Some(k) = f.kind {
-        q = q.filter(C::Kind.eq(k));
-    }
-    if let Some(s) = f.status {
-        q = q.filter(C::Status.eq(s));
-    }
-    if let Some(m) = f.mode {
-        q = q.filter(C::Mode.eq(m));
-    }
+    let q = shipment::Entity::find()
+        .apply_if(f.kind, |q, k| q.filter(C::Kind.eq(k)))
+        .apply_if(f.status, |q, s| q.filter(C::Status.eq(s)))
+        .apply_if(f.mode, |q, m| q.filter(C::Mode.eq(m)));
     page.fetch(db, q, C::Id, |s| s.id)
         .await?
         .try_map(Shipment::from_row)

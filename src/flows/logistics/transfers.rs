@@ -39,14 +39,14 @@ use entities::{lane, shipment, stock_document, warehouse};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, Statement,
+    QueryFilter, QueryOrder, QueryTrait, Statement,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::shipments::{self, CarrierFields, NewShipment, Shipment};
 use crate::core::Validator;
-use crate::core::validate::{MAX_LINE_QUANTITY, MAX_LINES, MAX_NAME, MAX_TEXT};
+use crate::core::validate::{MAX_LINE_QUANTITY, MAX_NAME, MAX_TEXT};
 use crate::flows::allocation;
 use crate::store::error::{AppError, AppResult, FieldError};
 use crate::store::ledger::{Location, NewDocument, NewMovement};
@@ -68,18 +68,9 @@ pub fn allowed(status: TransferStatus) -> Vec<&'static str> {
 impl StateMachine for transfer::Entity {
     const WHAT: &'static str = "transfer";
     type Status = TransferStatus;
-
-    fn id_column() -> T {
-        T::Id
-    }
-
-    fn status_column() -> T {
-        T::Status
-    }
-
-    fn updated_at_column() -> Option<T> {
-        Some(T::UpdatedAt)
-    }
+    const ID: T = T::Id;
+    const STATUS: T = T::Status;
+    const UPDATED_AT: Option<T> = Some(T::UpdatedAt);
 
     fn state(t: &transfer::Model) -> (String, Vec<&'static str>) {
         (t.status.to_string(), allowed(t.status))
@@ -371,30 +362,11 @@ pub async fn create(
             "to_warehouse_id",
             "must differ from from_warehouse_id",
         )
-        .check(
-            !req.lines.is_empty(),
-            "lines",
-            "must have at least one line",
-        )
-        .check(
-            req.lines.len() <= MAX_LINES,
-            "lines",
-            format!("must have at most {MAX_LINES} lines"),
-        );
+        .line_count(req.lines.len());
     let mut seen = HashMap::new();
     for (i, l) in req.lines.iter().enumerate() {
-        v.range_i64(
-            &format!("lines[{i}].quantity"),
-            l.quantity.into(),
-            1,
-            MAX_LINE_QUANTITY.into(),
-        );
-        if let Some(first) = seen.insert(l.part_id, i) {
-            v.push(FieldError::new(
-                format!("lines[{i}].part_id"),
-                format!("repeats the part of lines[{first}]"),
-            ));
-        }
+        v.line_quantity(i, l.quantity);
+        v.first_mention(&mut seen, i, l.part_id, "the part");
     }
     v.finish()?;
     let mut errors = Vec::new();
@@ -701,16 +673,7 @@ async fn shipment_arrived(
 fn check_receipt(req: &ReceiveRequest) -> AppResult<()> {
     let mut v = Validator::new();
     v.optional_text("note", &req.note, MAX_TEXT)
-        .check(
-            !req.lines.is_empty(),
-            "lines",
-            "must have at least one line",
-        )
-        .check(
-            req.lines.len() <= MAX_LINES,
-            "lines",
-            format!("must have at most {MAX_LINES} lines"),
-        );
+        .line_count(req.lines.len());
     let mut seen = HashMap::new();
     for (i, l) in req.lines.iter().enumerate() {
         for (name, q) in [
@@ -731,12 +694,7 @@ fn check_receipt(req: &ReceiveRequest) -> AppResult<()> {
             &format!("lines[{i}]"),
             "must account for at least one unit",
         );
-        if let Some(first) = seen.insert(l.part_id, i) {
-            v.push(FieldError::new(
-                format!("lines[{i}].part_id"),
-                format!("repeats the part of lines[{first}]"),
-            ));
-        }
+        v.first_mention(&mut seen, i, l.part_id, "the part");
     }
     Ok(v.finish()?)
 }
@@ -1018,23 +976,13 @@ pub async fn list(
     db: &impl ConnectionTrait,
     f: TransferFilter,
 ) -> AppResult<Page<TransferSummary>> {
-    let page = PageParams {
-        after: f.after,
-        limit: f.limit,
-    };
-    let mut v = Validator::new();
-    page.validate(&mut v);
-    v.finish()?;
-    let mut q = transfer::Entity::find();
-    if let Some(w) = f.from_warehouse_id {
-        q = q.filter(T::FromWarehouseId.eq(w));
-    }
-    if let Some(w) = f.to_warehouse_id {
-        q = q.filter(T::ToWarehouseId.eq(w));
-    }
-    if let Some(s) = f.status {
-        q = q.filter(T::Status.eq(s));
-    }
+    let page = PageParams::checked(f.after, f.limit)?;
+    let q = transfer::Entity::find()
+        .apply_if(f.from_warehouse_id, |q, w| {
+            q.filter(T::FromWarehouseId.eq(w))
+        })
+        .apply_if(f.to_warehouse_id, |q, w| q.filter(T::ToWarehouseId.eq(w)))
+        .apply_if(f.status, |q, s| q.filter(T::Status.eq(s)));
     page.fetch(db, q, T::Id, |t| t.id)
         .await?
         .try_map(TransferSummary::from_row)

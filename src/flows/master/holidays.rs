@@ -12,6 +12,7 @@ use entities::holiday::{self, Column as H};
 use entities::site;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -144,17 +145,8 @@ pub struct HolidayFilter {
 }
 
 pub async fn list(db: &impl ConnectionTrait, f: HolidayFilter) -> AppResult<Page<Holiday>> {
-    let page = PageParams {
-        after: f.after,
-        limit: f.limit,
-    };
-    let mut v = Validator::new();
-    page.validate(&mut v);
-    v.finish()?;
-    let mut q = holiday::Entity::find();
-    if let Some(r) = f.region {
-        q = q.filter(H::Region.eq(r));
-    }
+    let page = PageParams::checked(f.after, f.limit)?;
+    let q = holiday::Entity::find().apply_if(f.region, |q, r| q.filter(H::Region.eq(r)));
     page.fetch(db, q, H::Id, |h| h.id)
         .await?
         .try_map(|h| Ok(from_row(h)))

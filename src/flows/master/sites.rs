@@ -291,14 +291,7 @@ pub struct InstalledBaseParams {
 
 impl InstalledBaseParams {
     fn page(self) -> AppResult<PageParams> {
-        let page = PageParams {
-            after: self.after,
-            limit: self.limit,
-        };
-        let mut v = Validator::new();
-        page.validate(&mut v);
-        v.finish()?;
-        Ok(page)
+        PageParams::checked(self.after, self.limit)
     }
 }
 

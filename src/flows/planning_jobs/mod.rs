@@ -17,11 +17,11 @@ use entities::{part, planning_job as job, warehouse};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::core::Validator;
 use crate::core::scenario::Scenario;
 use crate::flows::logistics::replenishment::{ReorderLevel, ReorderLevelRequest, set_level};
 use crate::store::error::{AppError, AppResult};
@@ -138,20 +138,12 @@ pub struct JobFilter {
 /// Jobs, oldest first, keyset-paged; without their results (a plan's can
 /// be large), which `get` returns.
 pub async fn list(db: &impl ConnectionTrait, f: JobFilter) -> AppResult<Page<Job>> {
-    let page = PageParams {
-        after: f.after,
-        limit: f.limit,
-    };
-    let mut v = Validator::new();
-    page.validate(&mut v);
-    v.finish()?;
-    let mut q = job::Entity::find();
-    if let Some(status) = f.status {
-        q = q.filter(job::Column::Status.eq(status));
-    }
-    if let Some(kind) = f.kind {
-        q = q.filter(job::Column::Kind.eq(kind));
-    }
+    let page = PageParams::checked(f.after, f.limit)?;
+    let q = job::Entity::find()
+        .apply_if(f.status, |q, status| {
+            q.filter(job::Column::Status.eq(status))
+        })
+        .apply_if(f.kind, |q, kind| q.filter(job::Column::Kind.eq(kind)));
     page.fetch(db, q, job::Column::Id, |j| j.id)
         .await?
         .try_map(|mut row| {
@@ -252,18 +244,9 @@ fn allowed(status: JobStatus, kind: JobKind) -> Vec<&'static str> {
 impl StateMachine for job::Entity {
     const WHAT: &'static str = "planning job";
     type Status = JobStatus;
-
-    fn id_column() -> job::Column {
-        job::Column::Id
-    }
-
-    fn status_column() -> job::Column {
-        job::Column::Status
-    }
-
-    fn updated_at_column() -> Option<job::Column> {
-        Some(job::Column::UpdatedAt)
-    }
+    const ID: job::Column = job::Column::Id;
+    const STATUS: job::Column = job::Column::Status;
+    const UPDATED_AT: Option<job::Column> = Some(job::Column::UpdatedAt);
 
     fn state(j: &job::Model) -> (String, Vec<&'static str>) {
         (j.status.to_string(), allowed(j.status, j.kind))

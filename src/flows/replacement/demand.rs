@@ -12,6 +12,7 @@ use entities::demand_record::{self, Column as D};
 use entities::replacement_request;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -105,25 +106,13 @@ pub async fn list(db: &impl ConnectionTrait, f: DemandFilter) -> AppResult<Page<
         v.check(to > from, "to", "must be after `from`");
     }
     v.finish()?;
-    let mut q = demand_record::Entity::find();
-    if let Some(p) = f.part_id {
-        q = q.filter(D::PartId.eq(p));
-    }
-    if let Some(s) = f.site_id {
-        q = q.filter(D::SiteId.eq(s));
-    }
-    if let Some(w) = f.warehouse_id {
-        q = q.filter(D::WarehouseId.eq(w));
-    }
-    if let Some(h) = f.hit {
-        q = q.filter(D::Hit.eq(h));
-    }
-    if let Some(t) = f.from {
-        q = q.filter(D::OccurredAt.gte(t));
-    }
-    if let Some(t) = f.to {
-        q = q.filter(D::OccurredAt.lt(t));
-    }
+    let q = demand_record::Entity::find()
+        .apply_if(f.part_id, |q, p| q.filter(D::PartId.eq(p)))
+        .apply_if(f.site_id, |q, s| q.filter(D::SiteId.eq(s)))
+        .apply_if(f.warehouse_id, |q, w| q.filter(D::WarehouseId.eq(w)))
+        .apply_if(f.hit, |q, h| q.filter(D::Hit.eq(h)))
+        .apply_if(f.from, |q, t| q.filter(D::OccurredAt.gte(t)))
+        .apply_if(f.to, |q, t| q.filter(D::OccurredAt.lt(t)));
     page.fetch(db, q, D::Id, |d| d.id)
         .await?
         .try_map(|d| Ok(from_row(d)))

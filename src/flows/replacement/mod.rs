@@ -44,7 +44,7 @@ use entities::{part, site, sla_class};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QuerySelect,
+    QuerySelect, QueryTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -569,31 +569,17 @@ pub async fn list(
     viewer: Viewer,
     f: RequestFilter,
 ) -> AppResult<Page<ReplacementRequest>> {
-    let page = PageParams {
-        after: f.after,
-        limit: f.limit,
-    };
-    let mut v = Validator::new();
-    page.validate(&mut v);
-    v.finish()?;
+    let page = PageParams::checked(f.after, f.limit)?;
     let mut q = replacement_request::Entity::find();
     if !viewer.sees_all() {
         q = q.filter(C::EngineerId.eq(viewer.user_id));
     } else if let Some(e) = f.engineer_id {
         q = q.filter(C::EngineerId.eq(e));
     }
-    if let Some(s) = f.status {
-        q = q.filter(C::Status.eq(s));
-    }
-    if let Some(s) = f.site_id {
-        q = q.filter(C::SiteId.eq(s));
-    }
-    if let Some(p) = f.part_id {
-        q = q.filter(C::PartId.eq(p));
-    }
-    if let Some(r) = f.sla_at_risk {
-        q = q.filter(C::SlaAtRisk.eq(r));
-    }
+    q = q.apply_if(f.status, |q, s| q.filter(C::Status.eq(s)));
+    q = q.apply_if(f.site_id, |q, s| q.filter(C::SiteId.eq(s)));
+    q = q.apply_if(f.part_id, |q, p| q.filter(C::PartId.eq(p)));
+    q = q.apply_if(f.sla_at_risk, |q, r| q.filter(C::SlaAtRisk.eq(r)));
     let rows = page.fetch(db, q, C::Id, |r| r.id).await?;
     let mut items = Vec::with_capacity(rows.items.len());
     for r in rows.items {

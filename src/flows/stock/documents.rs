@@ -11,11 +11,11 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::core::Validator;
-use crate::core::validate::{MAX_LINE_QUANTITY, MAX_LINES, MAX_NAME, MAX_TEXT};
+use crate::core::validate::{MAX_NAME, MAX_TEXT};
 use crate::flows::allocation;
 use crate::store::error::{AppError, AppResult};
 use crate::store::ledger::{self, Document, Location, NewDocument, NewMovement};
-use crate::store::lookups::{active_parts, active_warehouse};
+use crate::store::lookups::active_warehouse;
 use crate::store::serials;
 
 fn default_good() -> Condition {
@@ -128,19 +128,9 @@ pub struct ReverseRequest {
 /// Checks the quantities and count of lines.
 fn check_lines(v: &mut Validator, quantities: impl ExactSizeIterator<Item = i32>) {
     let n = quantities.len();
-    v.check(n >= 1, "lines", "must have at least one line");
-    v.check(
-        n <= MAX_LINES,
-        "lines",
-        format!("must have at most {MAX_LINES} lines"),
-    );
+    v.line_count(n);
     for (i, q) in quantities.enumerate() {
-        v.range_i64(
-            &format!("lines[{i}].quantity"),
-            q.into(),
-            1,
-            MAX_LINE_QUANTITY.into(),
-        );
+        v.line_quantity(i, q);
     }
 }
 
@@ -167,6 +157,48 @@ async fn site_exists(db: &impl ConnectionTrait, id: Option<i64>, field: &str) ->
     }
 }
 
+/// The warehouse is active, and so is every line's part, with serials
+/// that fit it.
+async fn check_stock_lines(
+    db: &impl ConnectionTrait,
+    warehouse_id: i64,
+    lines: &[StockLine],
+) -> AppResult<()> {
+    active_warehouse(db, warehouse_id, "warehouse_id").await?;
+    serials::active_parts_of(
+        db,
+        lines
+            .iter()
+            .map(|l| (l.part_id, l.quantity, l.serials.as_slice())),
+    )
+    .await?;
+    Ok(())
+}
+
+/// One movement per line from `from` to `to`, each keeping its condition.
+fn line_moves(
+    lines: &[StockLine],
+    from: Location,
+    to: Location,
+    movement_type: MovementType,
+) -> Vec<NewMovement> {
+    lines
+        .iter()
+        .map(|l| NewMovement {
+            part_id: l.part_id,
+            quantity: l.quantity,
+            from,
+            from_condition: l.condition,
+            to,
+            to_condition: l.condition,
+            movement_type,
+            from_reserved: false,
+            reverses_movement_id: None,
+            serials: l.serials.clone(),
+        })
+        .collect()
+}
+
 pub async fn receive(
     db: &impl ConnectionTrait,
     actor_id: i64,
@@ -177,15 +209,7 @@ pub async fn receive(
     check_lines(&mut v, req.lines.iter().map(|l| l.quantity));
     v.optional_text("reference", &req.reference, MAX_NAME);
     v.finish()?;
-    active_warehouse(db, req.warehouse_id, "warehouse_id").await?;
-    let part_ids: Vec<i64> = req.lines.iter().map(|l| l.part_id).collect();
-    let parts = active_parts(db, &part_ids).await?;
-    serials::check_request(
-        &parts,
-        req.lines
-            .iter()
-            .map(|l| (l.part_id, l.quantity, l.serials.as_slice())),
-    )?;
+    check_stock_lines(db, req.warehouse_id, &req.lines).await?;
     let (from_kind, counterparty) = match req.source {
         ReceiptSource::Supplier => {
             vendor_exists(db, req.source_id, "source_id").await?;
@@ -206,22 +230,12 @@ pub async fn receive(
     } else {
         req.source_id
     };
-    let moves = req
-        .lines
-        .iter()
-        .map(|l| NewMovement {
-            part_id: l.part_id,
-            quantity: l.quantity,
-            from: Location::virtual_(from_kind, source_id),
-            from_condition: l.condition,
-            to: Location::warehouse(req.warehouse_id),
-            to_condition: l.condition,
-            movement_type: MovementType::Receipt,
-            from_reserved: false,
-            reverses_movement_id: None,
-            serials: l.serials.clone(),
-        })
-        .collect();
+    let moves = line_moves(
+        &req.lines,
+        Location::virtual_(from_kind, source_id),
+        Location::warehouse(req.warehouse_id),
+        MovementType::Receipt,
+    );
     allocation::post(
         db,
         NewDocument {
@@ -274,33 +288,15 @@ pub async fn issue(
     v.optional_text("reference", &req.reference, MAX_NAME)
         .optional_text("reason", &req.reason, MAX_TEXT);
     v.finish()?;
-    active_warehouse(db, req.warehouse_id, "warehouse_id").await?;
-    let part_ids: Vec<i64> = req.lines.iter().map(|l| l.part_id).collect();
-    let parts = active_parts(db, &part_ids).await?;
-    serials::check_request(
-        &parts,
-        req.lines
-            .iter()
-            .map(|l| (l.part_id, l.quantity, l.serials.as_slice())),
-    )?;
+    check_stock_lines(db, req.warehouse_id, &req.lines).await?;
     let (to, counterparty, counterparty_id) =
         issue_destination(db, req.destination, req.site_id).await?;
-    let moves = req
-        .lines
-        .iter()
-        .map(|l| NewMovement {
-            part_id: l.part_id,
-            quantity: l.quantity,
-            from: Location::warehouse(req.warehouse_id),
-            from_condition: l.condition,
-            to,
-            to_condition: l.condition,
-            movement_type: MovementType::Issue,
-            from_reserved: false,
-            reverses_movement_id: None,
-            serials: l.serials.clone(),
-        })
-        .collect();
+    let moves = line_moves(
+        &req.lines,
+        Location::warehouse(req.warehouse_id),
+        to,
+        MovementType::Issue,
+    );
     allocation::post(
         db,
         NewDocument {
@@ -337,14 +333,13 @@ pub async fn change_condition(
     }
     v.finish()?;
     active_warehouse(db, req.warehouse_id, "warehouse_id").await?;
-    let part_ids: Vec<i64> = req.lines.iter().map(|l| l.part_id).collect();
-    let parts = active_parts(db, &part_ids).await?;
-    serials::check_request(
-        &parts,
+    serials::active_parts_of(
+        db,
         req.lines
             .iter()
             .map(|l| (l.part_id, l.quantity, l.serials.as_slice())),
-    )?;
+    )
+    .await?;
     let here = Location::warehouse(req.warehouse_id);
     let moves = req
         .lines

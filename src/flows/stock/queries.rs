@@ -6,11 +6,11 @@ use entities::vocabulary::{Condition, LocationKind};
 use entities::{part, stock_balance, stock_movement, warehouse};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryTrait};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::core::{Money, Validator};
+use crate::core::Money;
 use crate::store::error::AppResult;
 use crate::store::ledger::Movement;
 use crate::store::paging::{Page, PageParams};
@@ -50,23 +50,17 @@ pub struct StockFilter {
 }
 
 pub async fn stock(db: &impl ConnectionTrait, f: StockFilter) -> AppResult<Page<StockLevel>> {
-    let page = PageParams {
-        after: f.after,
-        limit: f.limit,
-    };
-    let mut v = Validator::new();
-    page.validate(&mut v);
-    v.finish()?;
-    let mut q = stock_balance::Entity::find();
-    if let Some(p) = f.part_id {
-        q = q.filter(stock_balance::Column::PartId.eq(p));
-    }
-    if let Some(w) = f.warehouse_id {
-        q = q.filter(stock_balance::Column::WarehouseId.eq(w));
-    }
-    if let Some(c) = f.condition {
-        q = q.filter(stock_balance::Column::Condition.eq(c.as_str()));
-    }
+    let page = PageParams::checked(f.after, f.limit)?;
+    let mut q = stock_balance::Entity::find()
+        .apply_if(f.part_id, |q, p| {
+            q.filter(stock_balance::Column::PartId.eq(p))
+        })
+        .apply_if(f.warehouse_id, |q, w| {
+            q.filter(stock_balance::Column::WarehouseId.eq(w))
+        })
+        .apply_if(f.condition, |q, c| {
+            q.filter(stock_balance::Column::Condition.eq(c.as_str()))
+        });
     if !f.include_empty.unwrap_or(false) {
         q = q.filter(stock_balance::Column::OnHand.gt(0));
     }
@@ -133,20 +127,10 @@ pub struct MovementFilter {
 
 pub async fn movements(db: &impl ConnectionTrait, f: MovementFilter) -> AppResult<Page<Movement>> {
     use stock_movement::Column as M;
-    let page = PageParams {
-        after: f.after,
-        limit: f.limit,
-    };
-    let mut v = Validator::new();
-    page.validate(&mut v);
-    v.finish()?;
-    let mut q = stock_movement::Entity::find();
-    if let Some(p) = f.part_id {
-        q = q.filter(M::PartId.eq(p));
-    }
-    if let Some(d) = f.document_id {
-        q = q.filter(M::DocumentId.eq(d));
-    }
+    let page = PageParams::checked(f.after, f.limit)?;
+    let mut q = stock_movement::Entity::find()
+        .apply_if(f.part_id, |q, p| q.filter(M::PartId.eq(p)))
+        .apply_if(f.document_id, |q, d| q.filter(M::DocumentId.eq(d)));
     if let Some(w) = f.warehouse_id {
         let wh = LocationKind::Warehouse;
         q = q.filter(

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use entities::reservation::{self, Column as R};
 use entities::vocabulary::{Condition, DocumentType, MovementType, ReservationStatus};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryTrait};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -190,23 +190,11 @@ pub struct ReservationFilter {
 }
 
 pub async fn list(db: &impl ConnectionTrait, f: ReservationFilter) -> AppResult<Page<Reservation>> {
-    let page = PageParams {
-        after: f.after,
-        limit: f.limit,
-    };
-    let mut v = Validator::new();
-    page.validate(&mut v);
-    v.finish()?;
-    let mut q = reservation::Entity::find();
-    if let Some(p) = f.part_id {
-        q = q.filter(R::PartId.eq(p));
-    }
-    if let Some(w) = f.warehouse_id {
-        q = q.filter(R::WarehouseId.eq(w));
-    }
-    if let Some(s) = f.status {
-        q = q.filter(R::Status.eq(s));
-    }
+    let page = PageParams::checked(f.after, f.limit)?;
+    let q = reservation::Entity::find()
+        .apply_if(f.part_id, |q, p| q.filter(R::PartId.eq(p)))
+        .apply_if(f.warehouse_id, |q, w| q.filter(R::WarehouseId.eq(w)))
+        .apply_if(f.status, |q, s| q.filter(R::Status.eq(s)));
     Ok(page
         .fetch(db, q, R::Id, |r| r.id)
         .await?

@@ -37,7 +37,7 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, LockType, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder, QuerySelect, QueryTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -341,18 +341,9 @@ fn allowed(status: StocktakeStatus) -> Vec<&'static str> {
 impl StateMachine for stocktake::Entity {
     const WHAT: &'static str = "stocktake";
     type Status = StocktakeStatus;
-
-    fn id_column() -> S {
-        S::Id
-    }
-
-    fn status_column() -> S {
-        S::Status
-    }
-
-    fn updated_at_column() -> Option<S> {
-        None
-    }
+    const ID: S = S::Id;
+    const STATUS: S = S::Status;
+    const UPDATED_AT: Option<S> = None;
 
     fn state(s: &stocktake::Model) -> (String, Vec<&'static str>) {
         (s.status.to_string(), allowed(s.status))
@@ -535,12 +526,7 @@ pub async fn count(
 ) -> AppResult<Stocktake> {
     let mut v = Validator::new();
     let n = req.lines.len();
-    v.check(n >= 1, "lines", "must have at least one line")
-        .check(
-            n <= MAX_LINES,
-            "lines",
-            format!("must have at most {MAX_LINES} lines"),
-        );
+    v.line_count(n);
     let mut seen = HashMap::new();
     for (i, l) in req.lines.iter().enumerate() {
         v.range_i64(
@@ -549,12 +535,12 @@ pub async fn count(
             0,
             MAX_LINE_QUANTITY.into(),
         );
-        if let Some(first) = seen.insert((l.part_id, l.condition), i) {
-            v.push(FieldError::new(
-                format!("lines[{i}].part_id"),
-                format!("repeats the part and condition of lines[{first}]"),
-            ));
-        }
+        v.first_mention(
+            &mut seen,
+            i,
+            (l.part_id, l.condition),
+            "the part and condition",
+        );
     }
     v.finish()?;
     let s = header(db, id).await?;
@@ -803,20 +789,10 @@ pub async fn list(
     db: &impl ConnectionTrait,
     f: StocktakeFilter,
 ) -> AppResult<Page<StocktakeSummary>> {
-    let page = PageParams {
-        after: f.after,
-        limit: f.limit,
-    };
-    let mut v = Validator::new();
-    page.validate(&mut v);
-    v.finish()?;
-    let mut q = stocktake::Entity::find();
-    if let Some(w) = f.warehouse_id {
-        q = q.filter(S::WarehouseId.eq(w));
-    }
-    if let Some(s) = f.status {
-        q = q.filter(S::Status.eq(s));
-    }
+    let page = PageParams::checked(f.after, f.limit)?;
+    let q = stocktake::Entity::find()
+        .apply_if(f.warehouse_id, |q, w| q.filter(S::WarehouseId.eq(w)))
+        .apply_if(f.status, |q, s| q.filter(S::Status.eq(s)));
     Ok(page
         .fetch(db, q, S::Id, |s| s.id)
         .await?
@@ -880,15 +856,9 @@ pub async fn accuracy(db: &impl ConnectionTrait, f: AccuracyFilter) -> AppResult
     let mut q = stocktake::Entity::find()
         .filter(S::Status.eq(StocktakeStatus::Approved))
         .order_by_asc(S::Id);
-    if let Some(w) = f.warehouse_id {
-        q = q.filter(S::WarehouseId.eq(w));
-    }
-    if let Some(from) = f.from {
-        q = q.filter(S::ApprovedAt.gte(from));
-    }
-    if let Some(to) = f.to {
-        q = q.filter(S::ApprovedAt.lt(to));
-    }
+    q = q.apply_if(f.warehouse_id, |q, w| q.filter(S::WarehouseId.eq(w)));
+    q = q.apply_if(f.from, |q, from| q.filter(S::ApprovedAt.gte(from)));
+    q = q.apply_if(f.to, |q, to| q.filter(S::ApprovedAt.lt(to)));
     let counts = q.all(db).await?;
     let warehouse_of: HashMap<i64, i64> = counts.iter().map(|s| (s.id, s.warehouse_id)).collect();
     let ids: Vec<i64> = counts.iter().map(|s| s.id).collect();

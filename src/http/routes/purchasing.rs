@@ -18,7 +18,7 @@ use crate::http::AppState;
 use crate::http::auth::{Authorized, roles};
 use crate::http::docs::ApiErrors;
 use crate::http::extract::{IdempotentCall, IdempotentJson, Json, Path, Query};
-use crate::http::idempotency::exactly_once;
+use crate::http::idempotency::post_once;
 use crate::store::error::AppResult;
 use crate::store::paging::Page;
 
@@ -34,25 +34,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(replenishment_order))
 }
 
-/// Order parts from a supplier for a warehouse. Roles: planner, admin.
-#[utoipa::path(post, path = "/api/v1/purchase-orders", tag = "logistics", request_body = NewPurchaseOrder,
-    params(crate::http::docs::IdempotencyKeyHeader),
-    responses((status = 201, body = PurchaseOrder), ApiErrors))]
-async fn create_order(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Planning>,
-    body: IdempotentJson<NewPurchaseOrder>,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let (actor, req) = (caller.user_id, body.value);
-    exactly_once!(
-        s,
-        caller,
-        body.key,
-        body.fingerprint,
-        StatusCode::CREATED,
-        |tx| purchasing::create(tx, actor, req.clone(), now)
-    )
+post_once! {
+    /// Order parts from a supplier for a warehouse. Roles: planner, admin.
+    #[utoipa::path(post, path = "/api/v1/purchase-orders", tag = "logistics", request_body = NewPurchaseOrder,
+        params(crate::http::docs::IdempotencyKeyHeader),
+        responses((status = 201, body = PurchaseOrder), ApiErrors))]
+    create_order(caller: Planning, Json(req): NewPurchaseOrder) -> CREATED,
+    |tx, now| purchasing::create(tx, caller.user_id, req.clone(), now)
 }
 
 /// List purchase orders with their lines, oldest first, keyset-paged. Roles: any.
@@ -77,51 +65,26 @@ async fn get_order(
     Ok(Json(purchasing::get(&s.db, id).await?))
 }
 
-/// Receive a delivery against an open or partially received order: posts a
-/// `purchase_receipt` document (supplier -> warehouse). Receiving more than
-/// a line's outstanding quantity is 422 naming the line; a received or
-/// cancelled order is 409 `invalid_transition`. Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/purchase-orders/{id}/receive", tag = "logistics",
-    params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
-    request_body = PurchaseReceiveRequest, responses((status = 201, body = PurchaseReceipt), ApiErrors))]
-async fn receive_order(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    Path(id): Path<i64>,
-    body: IdempotentJson<PurchaseReceiveRequest>,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let (actor, req) = (caller.user_id, body.value);
-    exactly_once!(
-        s,
-        caller,
-        body.key,
-        body.fingerprint,
-        StatusCode::CREATED,
-        |tx| purchasing::receive(tx, actor, id, req.clone(), now)
-    )
+post_once! {
+    /// Receive a delivery against an open or partially received order: posts a
+    /// `purchase_receipt` document (supplier -> warehouse). Receiving more than
+    /// a line's outstanding quantity is 422 naming the line; a received or
+    /// cancelled order is 409 `invalid_transition`. Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/purchase-orders/{id}/receive", tag = "logistics",
+        params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
+        request_body = PurchaseReceiveRequest, responses((status = 201, body = PurchaseReceipt), ApiErrors))]
+    receive_order(caller: Stock, Path(id): i64, Json(req): PurchaseReceiveRequest) -> CREATED,
+    |tx, now| purchasing::receive(tx, caller.user_id, id, req.clone(), now)
 }
 
-/// Cancel an order nothing has been received against; otherwise 409
-/// `invalid_transition`. Roles: planner, admin.
-#[utoipa::path(post, path = "/api/v1/purchase-orders/{id}/cancel", tag = "logistics",
-    params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
-    responses((status = 200, body = PurchaseOrder), ApiErrors))]
-async fn cancel_order(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Planning>,
-    Path(id): Path<i64>,
-    call: IdempotentCall,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    exactly_once!(
-        s,
-        caller,
-        call.key,
-        call.fingerprint,
-        StatusCode::OK,
-        |tx| purchasing::cancel(tx, id, now)
-    )
+post_once! {
+    /// Cancel an order nothing has been received against; otherwise 409
+    /// `invalid_transition`. Roles: planner, admin.
+    #[utoipa::path(post, path = "/api/v1/purchase-orders/{id}/cancel", tag = "logistics",
+        params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
+        responses((status = 200, body = PurchaseOrder), ApiErrors))]
+    cancel_order(caller: Planning, Path(id): i64) -> OK,
+    |tx, now| purchasing::cancel(tx, id, now)
 }
 
 /// Reorder points and maximum levels by warehouse and part. Roles: any.
@@ -169,25 +132,13 @@ async fn suggestions(
     ))
 }
 
-/// Turn accepted suggestions into a purchase order at the parts' unit
-/// costs, expected after the vendor's lead time. Every part needs a stock
-/// level at the warehouse. Roles: planner, admin.
-#[utoipa::path(post, path = "/api/v1/replenishment/orders", tag = "logistics",
-    request_body = ReplenishmentOrderRequest, params(crate::http::docs::IdempotencyKeyHeader),
-    responses((status = 201, body = PurchaseOrder), ApiErrors))]
-async fn replenishment_order(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Planning>,
-    body: IdempotentJson<ReplenishmentOrderRequest>,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let (actor, req) = (caller.user_id, body.value);
-    exactly_once!(
-        s,
-        caller,
-        body.key,
-        body.fingerprint,
-        StatusCode::CREATED,
-        |tx| replenishment::order(tx, actor, req.clone(), now)
-    )
+post_once! {
+    /// Turn accepted suggestions into a purchase order at the parts' unit
+    /// costs, expected after the vendor's lead time. Every part needs a stock
+    /// level at the warehouse. Roles: planner, admin.
+    #[utoipa::path(post, path = "/api/v1/replenishment/orders", tag = "logistics",
+        request_body = ReplenishmentOrderRequest, params(crate::http::docs::IdempotencyKeyHeader),
+        responses((status = 201, body = PurchaseOrder), ApiErrors))]
+    replenishment_order(caller: Planning, Json(req): ReplenishmentOrderRequest) -> CREATED,
+    |tx, now| replenishment::order(tx, caller.user_id, req.clone(), now)
 }

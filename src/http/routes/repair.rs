@@ -13,7 +13,7 @@ use crate::http::AppState;
 use crate::http::auth::{Authorized, roles};
 use crate::http::docs::ApiErrors;
 use crate::http::extract::{IdempotentJson, Json, Path, Query};
-use crate::http::idempotency::exactly_once;
+use crate::http::idempotency::post_once;
 use crate::store::error::AppResult;
 use crate::store::paging::Page;
 
@@ -24,28 +24,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(record_repair_result))
 }
 
-/// Send defective units to a repair vendor (or, without `vendor_id`, to the
-/// internal repair centre): posts `warehouse (defective) -> repair_vendor`.
-/// Only defective stock can be sent: good units are refused with 409
-/// `insufficient_stock` naming the `defective` condition. Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/repair-orders", tag = "stock", request_body = SendRequest,
-    params(crate::http::docs::IdempotencyKeyHeader),
-    responses((status = 201, body = RepairOrder), ApiErrors))]
-async fn send_to_repair(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    body: IdempotentJson<SendRequest>,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let (actor, req) = (caller.user_id, body.value);
-    exactly_once!(
-        s,
-        caller,
-        body.key,
-        body.fingerprint,
-        StatusCode::CREATED,
-        |tx| repair::send(tx, actor, req.clone(), now)
-    )
+post_once! {
+    /// Send defective units to a repair vendor (or, without `vendor_id`, to the
+    /// internal repair centre): posts `warehouse (defective) -> repair_vendor`.
+    /// Only defective stock can be sent: good units are refused with 409
+    /// `insufficient_stock` naming the `defective` condition. Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/repair-orders", tag = "stock", request_body = SendRequest,
+        params(crate::http::docs::IdempotencyKeyHeader),
+        responses((status = 201, body = RepairOrder), ApiErrors))]
+    send_to_repair(caller: Stock, Json(req): SendRequest) -> CREATED,
+    |tx, now| repair::send(tx, caller.user_id, req.clone(), now)
 }
 
 /// List repair orders with their lines, oldest first, keyset-paged. Roles: any.
@@ -71,28 +59,19 @@ async fn get_repair_order(
     Ok(Json(repair::get(&s.db, id).await?))
 }
 
-/// Record the repair record of a pending line, once: `repaired` posts
-/// `repair_vendor -> warehouse (good)`, `beyond_repair` posts
-/// `repair_vendor -> scrap`. The order closes with its last result; a
-/// second result or a result on a closed order is 409 `invalid_transition`.
-/// Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/repair-orders/{id}/lines/{line_id}/result", tag = "stock",
-    params(("id" = i64, Path), ("line_id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
-    request_body = ResultRequest, responses((status = 200, body = RepairOrder), ApiErrors))]
-async fn record_repair_result(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    Path((id, line_id)): Path<(i64, i64)>,
-    body: IdempotentJson<ResultRequest>,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let (actor, req) = (caller.user_id, body.value);
-    exactly_once!(
-        s,
-        caller,
-        body.key,
-        body.fingerprint,
-        StatusCode::OK,
-        |tx| repair::record_result(tx, actor, id, line_id, req.clone(), now)
-    )
+post_once! {
+    /// Record the repair record of a pending line, once: `repaired` posts
+    /// `repair_vendor -> warehouse (good)`, `beyond_repair` posts
+    /// `repair_vendor -> scrap`. The order closes with its last result; a
+    /// second result or a result on a closed order is 409 `invalid_transition`.
+    /// Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/repair-orders/{id}/lines/{line_id}/result", tag = "stock",
+        params(("id" = i64, Path), ("line_id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
+        request_body = ResultRequest, responses((status = 200, body = RepairOrder), ApiErrors))]
+    record_repair_result(
+        caller: Stock,
+        Path((id, line_id)): (i64, i64),
+        Json(req): ResultRequest,
+    ) -> OK,
+    |tx, now| repair::record_result(tx, caller.user_id, id, line_id, req.clone(), now)
 }

@@ -23,7 +23,7 @@ use crate::http::AppState;
 use crate::http::auth::{Authorized, Caller, roles};
 use crate::http::docs::ApiErrors;
 use crate::http::extract::{IdempotentCall, IdempotentJson, Json, Path, Query};
-use crate::http::idempotency::exactly_once;
+use crate::http::idempotency::post_once;
 use crate::store::error::AppResult;
 use crate::store::paging::Page;
 
@@ -50,30 +50,18 @@ fn viewer(c: &Caller) -> Viewer {
     }
 }
 
-/// Raise a replacement request for a service ticket. The deadline is now
-/// plus the site's SLA response window (business time in the site's time
-/// zone for business-hour classes); the request is sourced and its stock
-/// reserved at once (`sourced`, possibly `sla_at_risk`) or `backordered`.
-/// 422 for an unknown or deactivated site or part, a site without an SLA
-/// class, or a quantity outside 1..1,000,000. Roles: engineer, admin.
-#[utoipa::path(post, path = "/api/v1/replacement-requests", tag = "requests",
-    request_body = NewReplacementRequest, params(crate::http::docs::IdempotencyKeyHeader),
-    responses((status = 201, body = ReplacementRequest), ApiErrors))]
-async fn create_request(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Requesters>,
-    body: IdempotentJson<NewReplacementRequest>,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let (who, req) = (viewer(&caller), body.value);
-    exactly_once!(
-        s,
-        caller,
-        body.key,
-        body.fingerprint,
-        StatusCode::CREATED,
-        |tx| replacement::create(tx, who, req.clone(), now)
-    )
+post_once! {
+    /// Raise a replacement request for a service ticket. The deadline is now
+    /// plus the site's SLA response window (business time in the site's time
+    /// zone for business-hour classes); the request is sourced and its stock
+    /// reserved at once (`sourced`, possibly `sla_at_risk`) or `backordered`.
+    /// 422 for an unknown or deactivated site or part, a site without an SLA
+    /// class, or a quantity outside 1..1,000,000. Roles: engineer, admin.
+    #[utoipa::path(post, path = "/api/v1/replacement-requests", tag = "requests",
+        request_body = NewReplacementRequest, params(crate::http::docs::IdempotencyKeyHeader),
+        responses((status = 201, body = ReplacementRequest), ApiErrors))]
+    create_request(caller: Requesters, Json(req): NewReplacementRequest) -> CREATED,
+    |tx, now| replacement::create(tx, viewer(&caller), req.clone(), now)
 }
 
 /// List requests, keyset-paged: an engineer's own, everyone's for other
@@ -100,144 +88,66 @@ async fn get_request(
     Ok(Json(replacement::get(&s.db, viewer(&caller), id).await?))
 }
 
-/// Dispatch a sourced request: an `issue` document consumes the
-/// reservation, a `dispatch` shipment leaves for the site (ETA from the
-/// route's transit unless given), and a demand record is written.
-/// Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/replacement-requests/{id}/dispatch", tag = "requests",
-    params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
-    request_body = DispatchRequest, responses((status = 200, body = ReplacementRequest), ApiErrors))]
-async fn dispatch_request(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    Path(id): Path<i64>,
-    body: IdempotentJson<DispatchRequest>,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let (who, req) = (viewer(&caller), body.value);
-    exactly_once!(
-        s,
-        caller,
-        body.key,
-        body.fingerprint,
-        StatusCode::OK,
-        |tx| replacement::dispatch(tx, who, id, req.clone(), now)
-    )
+post_once! {
+    /// Dispatch a sourced request: an `issue` document consumes the
+    /// reservation, a `dispatch` shipment leaves for the site (ETA from the
+    /// route's transit unless given), and a demand record is written.
+    /// Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/replacement-requests/{id}/dispatch", tag = "requests",
+        params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
+        request_body = DispatchRequest, responses((status = 200, body = ReplacementRequest), ApiErrors))]
+    dispatch_request(caller: Stock, Path(id): i64, Json(req): DispatchRequest) -> OK,
+    |tx, now| replacement::dispatch(tx, viewer(&caller), id, req.clone(), now)
 }
 
-/// Record proof of delivery of a dispatched request. Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/replacement-requests/{id}/deliver", tag = "requests",
-    params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
-    request_body = DeliverRequest, responses((status = 200, body = ReplacementRequest), ApiErrors))]
-async fn deliver_request(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    Path(id): Path<i64>,
-    body: IdempotentJson<DeliverRequest>,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let (who, req) = (viewer(&caller), body.value);
-    exactly_once!(
-        s,
-        caller,
-        body.key,
-        body.fingerprint,
-        StatusCode::OK,
-        |tx| replacement::deliver(tx, who, id, req.clone(), now)
-    )
+post_once! {
+    /// Record proof of delivery of a dispatched request. Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/replacement-requests/{id}/deliver", tag = "requests",
+        params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
+        request_body = DeliverRequest, responses((status = 200, body = ReplacementRequest), ApiErrors))]
+    deliver_request(caller: Stock, Path(id): i64, Json(req): DeliverRequest) -> OK,
+    |tx, now| replacement::deliver(tx, viewer(&caller), id, req.clone(), now)
 }
 
-/// Announce the defective unit on its way back: a field return in transit
-/// to the serving warehouse, linked to the request. Roles: engineer (own
-/// requests), warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/replacement-requests/{id}/return", tag = "requests",
-    params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
-    request_body = AnnounceReturn, responses((status = 200, body = ReplacementRequest), ApiErrors))]
-async fn announce_return(
-    State(s): State<AppState>,
-    caller: Authorized<roles::FieldOrStock>,
-    Path(id): Path<i64>,
-    body: IdempotentJson<AnnounceReturn>,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let (who, req) = (viewer(&caller), body.value);
-    exactly_once!(
-        s,
-        caller,
-        body.key,
-        body.fingerprint,
-        StatusCode::OK,
-        |tx| replacement::announce_return(tx, who, id, req.clone(), now)
-    )
+post_once! {
+    /// Announce the defective unit on its way back: a field return in transit
+    /// to the serving warehouse, linked to the request. Roles: engineer (own
+    /// requests), warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/replacement-requests/{id}/return", tag = "requests",
+        params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
+        request_body = AnnounceReturn, responses((status = 200, body = ReplacementRequest), ApiErrors))]
+    announce_return(caller: FieldOrStock, Path(id): i64, Json(req): AnnounceReturn) -> OK,
+    |tx, now| replacement::announce_return(tx, viewer(&caller), id, req.clone(), now)
 }
 
-/// Receive the defective unit into the serving warehouse's defective stock
-/// (announcing the return first if nobody did). Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/replacement-requests/{id}/receive-return", tag = "requests",
-    params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
-    responses((status = 200, body = ReplacementRequest), ApiErrors))]
-async fn receive_return(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    Path(id): Path<i64>,
-    call: IdempotentCall,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let who = viewer(&caller);
-    exactly_once!(
-        s,
-        caller,
-        call.key,
-        call.fingerprint,
-        StatusCode::OK,
-        |tx| replacement::receive_return(tx, who, id, now)
-    )
+post_once! {
+    /// Receive the defective unit into the serving warehouse's defective stock
+    /// (announcing the return first if nobody did). Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/replacement-requests/{id}/receive-return", tag = "requests",
+        params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
+        responses((status = 200, body = ReplacementRequest), ApiErrors))]
+    receive_return(caller: Stock, Path(id): i64) -> OK,
+    |tx, now| replacement::receive_return(tx, viewer(&caller), id, now)
 }
 
-/// Close a request whose defective unit is back (a consumable part's once
-/// delivered). Roles: engineer (own requests), warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/replacement-requests/{id}/close", tag = "requests",
-    params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
-    responses((status = 200, body = ReplacementRequest), ApiErrors))]
-async fn close_request(
-    State(s): State<AppState>,
-    caller: Authorized<roles::FieldOrStock>,
-    Path(id): Path<i64>,
-    call: IdempotentCall,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let who = viewer(&caller);
-    exactly_once!(
-        s,
-        caller,
-        call.key,
-        call.fingerprint,
-        StatusCode::OK,
-        |tx| replacement::close(tx, who, id, now)
-    )
+post_once! {
+    /// Close a request whose defective unit is back (a consumable part's once
+    /// delivered). Roles: engineer (own requests), warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/replacement-requests/{id}/close", tag = "requests",
+        params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
+        responses((status = 200, body = ReplacementRequest), ApiErrors))]
+    close_request(caller: FieldOrStock, Path(id): i64) -> OK,
+    |tx, now| replacement::close(tx, viewer(&caller), id, now)
 }
 
-/// Cancel a request before dispatch; its reservation is released (and may
-/// fill another backorder). Roles: engineer (own requests), admin.
-#[utoipa::path(post, path = "/api/v1/replacement-requests/{id}/cancel", tag = "requests",
-    params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
-    responses((status = 200, body = ReplacementRequest), ApiErrors))]
-async fn cancel_request(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Requesters>,
-    Path(id): Path<i64>,
-    call: IdempotentCall,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let who = viewer(&caller);
-    exactly_once!(
-        s,
-        caller,
-        call.key,
-        call.fingerprint,
-        StatusCode::OK,
-        |tx| replacement::cancel(tx, who, id, now)
-    )
+post_once! {
+    /// Cancel a request before dispatch; its reservation is released (and may
+    /// fill another backorder). Roles: engineer (own requests), admin.
+    #[utoipa::path(post, path = "/api/v1/replacement-requests/{id}/cancel", tag = "requests",
+        params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
+        responses((status = 200, body = ReplacementRequest), ApiErrors))]
+    cancel_request(caller: Requesters, Path(id): i64) -> OK,
+    |tx, now| replacement::cancel(tx, viewer(&caller), id, now)
 }
 
 /// Demand records (one per dispatch), keyset-paged. Roles: planner,

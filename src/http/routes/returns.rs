@@ -11,7 +11,7 @@ use crate::http::AppState;
 use crate::http::auth::{Authorized, roles};
 use crate::http::docs::ApiErrors;
 use crate::http::extract::{IdempotentCall, IdempotentJson, Json, Path, Query};
-use crate::http::idempotency::exactly_once;
+use crate::http::idempotency::post_once;
 use crate::store::error::AppResult;
 use crate::store::paging::Page;
 
@@ -24,27 +24,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cancel_return))
 }
 
-/// Record a return: a `field_return` (site -> warehouse, created in
-/// transit) or a `return_to_vendor` (warehouse -> vendor, created as a
-/// draft). Nothing moves until it is received or shipped. Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/returns", tag = "stock", request_body = ReturnRequest,
-    params(crate::http::docs::IdempotencyKeyHeader),
-    responses((status = 201, body = Return), ApiErrors))]
-async fn create_return(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    body: IdempotentJson<ReturnRequest>,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let (actor, req) = (caller.user_id, body.value);
-    exactly_once!(
-        s,
-        caller,
-        body.key,
-        body.fingerprint,
-        StatusCode::CREATED,
-        |tx| returns::create(tx, actor, req.clone(), now)
-    )
+post_once! {
+    /// Record a return: a `field_return` (site -> warehouse, created in
+    /// transit) or a `return_to_vendor` (warehouse -> vendor, created as a
+    /// draft). Nothing moves until it is received or shipped. Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/returns", tag = "stock", request_body = ReturnRequest,
+        params(crate::http::docs::IdempotencyKeyHeader),
+        responses((status = 201, body = Return), ApiErrors))]
+    create_return(caller: Stock, Json(req): ReturnRequest) -> CREATED,
+    |tx, now| returns::create(tx, caller.user_id, req.clone(), now)
 }
 
 /// List returns with their lines, oldest first, keyset-paged. Roles: any.
@@ -69,71 +57,33 @@ async fn get_return(
     Ok(Json(returns::get(&s.db, id).await?))
 }
 
-/// Ship a draft return to vendor: posts `warehouse -> supplier`, whole or
-/// not at all (409 `insufficient_stock`). Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/returns/{id}/ship", tag = "stock",
-    params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
-    responses((status = 200, body = Return), ApiErrors))]
-async fn ship_return(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    Path(id): Path<i64>,
-    call: IdempotentCall,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let actor = caller.user_id;
-    exactly_once!(
-        s,
-        caller,
-        call.key,
-        call.fingerprint,
-        StatusCode::OK,
-        |tx| returns::ship(tx, actor, id, now)
-    )
+post_once! {
+    /// Ship a draft return to vendor: posts `warehouse -> supplier`, whole or
+    /// not at all (409 `insufficient_stock`). Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/returns/{id}/ship", tag = "stock",
+        params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
+        responses((status = 200, body = Return), ApiErrors))]
+    ship_return(caller: Stock, Path(id): i64) -> OK,
+    |tx, now| returns::ship(tx, caller.user_id, id, now)
 }
 
-/// Receive a return in transit: a field return posts `site -> warehouse
-/// (defective)`; a return to vendor is confirmed by the vendor and
-/// completed. Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/returns/{id}/receive", tag = "stock",
-    params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
-    responses((status = 200, body = Return), ApiErrors))]
-async fn receive_return(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    Path(id): Path<i64>,
-    call: IdempotentCall,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let actor = caller.user_id;
-    exactly_once!(
-        s,
-        caller,
-        call.key,
-        call.fingerprint,
-        StatusCode::OK,
-        |tx| returns::receive(tx, actor, id, now)
-    )
+post_once! {
+    /// Receive a return in transit: a field return posts `site -> warehouse
+    /// (defective)`; a return to vendor is confirmed by the vendor and
+    /// completed. Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/returns/{id}/receive", tag = "stock",
+        params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
+        responses((status = 200, body = Return), ApiErrors))]
+    receive_return(caller: Stock, Path(id): i64) -> OK,
+    |tx, now| returns::receive(tx, caller.user_id, id, now)
 }
 
-/// Cancel a field return in transit or a draft return to vendor; nothing
-/// had moved. Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/returns/{id}/cancel", tag = "stock",
-    params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
-    responses((status = 200, body = Return), ApiErrors))]
-async fn cancel_return(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    Path(id): Path<i64>,
-    call: IdempotentCall,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    exactly_once!(
-        s,
-        caller,
-        call.key,
-        call.fingerprint,
-        StatusCode::OK,
-        |tx| returns::cancel(tx, id, now)
-    )
+post_once! {
+    /// Cancel a field return in transit or a draft return to vendor; nothing
+    /// had moved. Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/returns/{id}/cancel", tag = "stock",
+        params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
+        responses((status = 200, body = Return), ApiErrors))]
+    cancel_return(caller: Stock, Path(id): i64) -> OK,
+    |tx, now| returns::cancel(tx, id, now)
 }

@@ -14,7 +14,7 @@ use crate::http::AppState;
 use crate::http::auth::{Authorized, roles};
 use crate::http::docs::ApiErrors;
 use crate::http::extract::{IdempotentJson, Json, Path, Query};
-use crate::http::idempotency::exactly_once;
+use crate::http::idempotency::post_once;
 use crate::store::error::AppResult;
 use crate::store::paging::Page;
 
@@ -27,27 +27,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_scrap_certificate))
 }
 
-/// Request to scrap units of a part in a warehouse; the value is quantity
-/// x the part's unit cost. 409 `insufficient_stock` when the warehouse
-/// does not hold them. Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/scrap-requests", tag = "stock", request_body = ScrapRequestBody,
-    params(crate::http::docs::IdempotencyKeyHeader),
-    responses((status = 201, body = ScrapRequest), ApiErrors))]
-async fn request_scrap(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    body: IdempotentJson<ScrapRequestBody>,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let (actor, req) = (caller.user_id, body.value);
-    exactly_once!(
-        s,
-        caller,
-        body.key,
-        body.fingerprint,
-        StatusCode::CREATED,
-        |tx| scrap::request(tx, actor, req.clone(), now)
-    )
+post_once! {
+    /// Request to scrap units of a part in a warehouse; the value is quantity
+    /// x the part's unit cost. 409 `insufficient_stock` when the warehouse
+    /// does not hold them. Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/scrap-requests", tag = "stock", request_body = ScrapRequestBody,
+        params(crate::http::docs::IdempotencyKeyHeader),
+        responses((status = 201, body = ScrapRequest), ApiErrors))]
+    request_scrap(caller: Stock, Json(req): ScrapRequestBody) -> CREATED,
+    |tx, now| scrap::request(tx, caller.user_id, req.clone(), now)
 }
 
 /// List scrap requests, oldest first, keyset-paged. Roles: any.
@@ -72,51 +60,25 @@ async fn get_scrap_request(
     Ok(Json(scrap::get(&s.db, id).await?))
 }
 
-/// Approve a request: posts `warehouse -> scrap` and issues the scrap
-/// certificate. The requester may not approve their own request (409
-/// `conflict`); a decided request is 409 `invalid_transition`; units that
-/// left since the request are 409 `insufficient_stock`. Roles: planner, admin.
-#[utoipa::path(post, path = "/api/v1/scrap-requests/{id}/approve", tag = "stock",
-    params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
-    request_body = DecisionBody, responses((status = 200, body = ScrapRequest), ApiErrors))]
-async fn approve_scrap(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Planning>,
-    Path(id): Path<i64>,
-    body: IdempotentJson<DecisionBody>,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let (actor, req) = (caller.user_id, body.value);
-    exactly_once!(
-        s,
-        caller,
-        body.key,
-        body.fingerprint,
-        StatusCode::OK,
-        |tx| scrap::approve(tx, actor, id, req.clone(), now)
-    )
+post_once! {
+    /// Approve a request: posts `warehouse -> scrap` and issues the scrap
+    /// certificate. The requester may not approve their own request (409
+    /// `conflict`); a decided request is 409 `invalid_transition`; units that
+    /// left since the request are 409 `insufficient_stock`. Roles: planner, admin.
+    #[utoipa::path(post, path = "/api/v1/scrap-requests/{id}/approve", tag = "stock",
+        params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
+        request_body = DecisionBody, responses((status = 200, body = ScrapRequest), ApiErrors))]
+    approve_scrap(caller: Planning, Path(id): i64, Json(req): DecisionBody) -> OK,
+    |tx, now| scrap::approve(tx, caller.user_id, id, req.clone(), now)
 }
 
-/// Reject a request; nothing moves. Roles: planner, admin.
-#[utoipa::path(post, path = "/api/v1/scrap-requests/{id}/reject", tag = "stock",
-    params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
-    request_body = DecisionBody, responses((status = 200, body = ScrapRequest), ApiErrors))]
-async fn reject_scrap(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Planning>,
-    Path(id): Path<i64>,
-    body: IdempotentJson<DecisionBody>,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let (actor, req) = (caller.user_id, body.value);
-    exactly_once!(
-        s,
-        caller,
-        body.key,
-        body.fingerprint,
-        StatusCode::OK,
-        |tx| scrap::reject(tx, actor, id, req.clone(), now)
-    )
+post_once! {
+    /// Reject a request; nothing moves. Roles: planner, admin.
+    #[utoipa::path(post, path = "/api/v1/scrap-requests/{id}/reject", tag = "stock",
+        params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
+        request_body = DecisionBody, responses((status = 200, body = ScrapRequest), ApiErrors))]
+    reject_scrap(caller: Planning, Path(id): i64, Json(req): DecisionBody) -> OK,
+    |tx, now| scrap::reject(tx, caller.user_id, id, req.clone(), now)
 }
 
 /// A scrap certificate by its number (`SC-2026-000123`): part, quantity,

@@ -17,7 +17,7 @@ use crate::http::AppState;
 use crate::http::auth::{Authorized, roles};
 use crate::http::docs::ApiErrors;
 use crate::http::extract::{IdempotentCall, IdempotentJson, Json, Path, Query};
-use crate::http::idempotency::exactly_once;
+use crate::http::idempotency::post_once;
 use crate::store::error::{AppError, AppResult};
 use crate::store::ledger::{self, Document, Movement};
 use crate::store::paging::Page;
@@ -61,70 +61,34 @@ async fn list_movements(
     Ok(Json(queries::movements(&s.db, f).await?))
 }
 
-/// Post a receipt (inbound order). Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/stock/receipts", tag = "stock", request_body = ReceiptRequest,
-    params(crate::http::docs::IdempotencyKeyHeader),
-    responses((status = 201, body = Document), ApiErrors))]
-async fn post_receipt(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    body: IdempotentJson<ReceiptRequest>,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let (actor, req) = (caller.user_id, body.value);
-    exactly_once!(
-        s,
-        caller,
-        body.key,
-        body.fingerprint,
-        StatusCode::CREATED,
-        |tx| documents::receive(tx, actor, req.clone(), now)
-    )
+post_once! {
+    /// Post a receipt (inbound order). Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/stock/receipts", tag = "stock", request_body = ReceiptRequest,
+        params(crate::http::docs::IdempotencyKeyHeader),
+        responses((status = 201, body = Document), ApiErrors))]
+    post_receipt(caller: Stock, Json(req): ReceiptRequest) -> CREATED,
+    |tx, now| documents::receive(tx, caller.user_id, req.clone(), now)
 }
 
-/// Post an issue (outbound order); refused whole with 409 `insufficient_stock`
-/// when any line's available stock is short. Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/stock/issues", tag = "stock", request_body = IssueRequest,
-    params(crate::http::docs::IdempotencyKeyHeader),
-    responses((status = 201, body = Document), ApiErrors))]
-async fn post_issue(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    body: IdempotentJson<IssueRequest>,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let (actor, req) = (caller.user_id, body.value);
-    exactly_once!(
-        s,
-        caller,
-        body.key,
-        body.fingerprint,
-        StatusCode::CREATED,
-        |tx| documents::issue(tx, actor, req.clone(), now)
-    )
+post_once! {
+    /// Post an issue (outbound order); refused whole with 409 `insufficient_stock`
+    /// when any line's available stock is short. Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/stock/issues", tag = "stock", request_body = IssueRequest,
+        params(crate::http::docs::IdempotencyKeyHeader),
+        responses((status = 201, body = Document), ApiErrors))]
+    post_issue(caller: Stock, Json(req): IssueRequest) -> CREATED,
+    |tx, now| documents::issue(tx, caller.user_id, req.clone(), now)
 }
 
-/// Move stock between conditions within a warehouse (e.g. good -> quarantined).
-/// Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/stock/condition-changes", tag = "stock",
-    request_body = ConditionChangeRequest,
-    params(crate::http::docs::IdempotencyKeyHeader),
-    responses((status = 201, body = Document), ApiErrors))]
-async fn post_condition_change(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    body: IdempotentJson<ConditionChangeRequest>,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let (actor, req) = (caller.user_id, body.value);
-    exactly_once!(
-        s,
-        caller,
-        body.key,
-        body.fingerprint,
-        StatusCode::CREATED,
-        |tx| documents::change_condition(tx, actor, req.clone(), now)
-    )
+post_once! {
+    /// Move stock between conditions within a warehouse (e.g. good -> quarantined).
+    /// Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/stock/condition-changes", tag = "stock",
+        request_body = ConditionChangeRequest,
+        params(crate::http::docs::IdempotencyKeyHeader),
+        responses((status = 201, body = Document), ApiErrors))]
+    post_condition_change(caller: Stock, Json(req): ConditionChangeRequest) -> CREATED,
+    |tx, now| documents::change_condition(tx, caller.user_id, req.clone(), now)
 }
 
 /// A document and its movements. Roles: any.
@@ -142,51 +106,26 @@ async fn get_document(
     ))
 }
 
-/// Correct a mistake: post the exact opposite of a document, once.
-/// Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/stock/documents/{id}/reverse", tag = "stock",
-    params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
-    request_body = ReverseRequest, responses((status = 201, body = Document), ApiErrors))]
-async fn reverse_document(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    Path(id): Path<i64>,
-    body: IdempotentJson<ReverseRequest>,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let (actor, req) = (caller.user_id, body.value);
-    exactly_once!(
-        s,
-        caller,
-        body.key,
-        body.fingerprint,
-        StatusCode::CREATED,
-        |tx| {
-            let req = req.clone();
-            async move { documents::reverse(tx, actor, id, req, now).await }
-        }
-    )
+post_once! {
+    /// Correct a mistake: post the exact opposite of a document, once.
+    /// Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/stock/documents/{id}/reverse", tag = "stock",
+        params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
+        request_body = ReverseRequest, responses((status = 201, body = Document), ApiErrors))]
+    reverse_document(caller: Stock, Path(id): i64, Json(req): ReverseRequest) -> CREATED,
+    |tx, now| {
+        let (actor, req) = (caller.user_id, req.clone());
+        async move { documents::reverse(tx, actor, id, req, now).await }
+    }
 }
 
-/// Hold units for a purpose. Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/stock/reservations", tag = "stock", request_body = ReserveRequest,
-    params(crate::http::docs::IdempotencyKeyHeader),
-    responses((status = 201, body = Reservation), ApiErrors))]
-async fn create_reservation(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    body: IdempotentJson<ReserveRequest>,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let (actor, req) = (caller.user_id, body.value);
-    exactly_once!(
-        s,
-        caller,
-        body.key,
-        body.fingerprint,
-        StatusCode::CREATED,
-        |tx| reservations::reserve(tx, actor, req.clone(), now)
-    )
+post_once! {
+    /// Hold units for a purpose. Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/stock/reservations", tag = "stock", request_body = ReserveRequest,
+        params(crate::http::docs::IdempotencyKeyHeader),
+        responses((status = 201, body = Reservation), ApiErrors))]
+    create_reservation(caller: Stock, Json(req): ReserveRequest) -> CREATED,
+    |tx, now| reservations::reserve(tx, caller.user_id, req.clone(), now)
 }
 
 /// List reservations. Roles: any.
@@ -211,50 +150,25 @@ async fn get_reservation(
     Ok(Json(reservations::get(&s.db, id).await?))
 }
 
-/// Let go of a reservation. Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/stock/reservations/{id}/release", tag = "stock",
-    params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
-    responses((status = 200, body = Reservation), ApiErrors))]
-async fn release_reservation(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    Path(id): Path<i64>,
-    call: IdempotentCall,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    exactly_once!(
-        s,
-        caller,
-        call.key,
-        call.fingerprint,
-        StatusCode::OK,
-        |tx| async move { reservations::release(tx, id, now).await }
-    )
+post_once! {
+    /// Let go of a reservation. Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/stock/reservations/{id}/release", tag = "stock",
+        params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
+        responses((status = 200, body = Reservation), ApiErrors))]
+    release_reservation(caller: Stock, Path(id): i64) -> OK,
+    |tx, now| async move { reservations::release(tx, id, now).await }
 }
 
-/// Issue the reserved units. Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/stock/reservations/{id}/consume", tag = "stock",
-    params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
-    request_body = ConsumeRequest, responses((status = 201, body = Document), ApiErrors))]
-async fn consume_reservation(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    Path(id): Path<i64>,
-    body: IdempotentJson<ConsumeRequest>,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let (actor, req) = (caller.user_id, body.value);
-    exactly_once!(
-        s,
-        caller,
-        body.key,
-        body.fingerprint,
-        StatusCode::CREATED,
-        |tx| {
-            let req = req.clone();
-            async move { reservations::consume(tx, actor, id, req, now).await }
-        }
-    )
+post_once! {
+    /// Issue the reserved units. Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/stock/reservations/{id}/consume", tag = "stock",
+        params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
+        request_body = ConsumeRequest, responses((status = 201, body = Document), ApiErrors))]
+    consume_reservation(caller: Stock, Path(id): i64, Json(req): ConsumeRequest) -> CREATED,
+    |tx, now| {
+        let (actor, req) = (caller.user_id, req.clone());
+        async move { reservations::consume(tx, actor, id, req, now).await }
+    }
 }
 
 /// Rebuild every balance from the ledger and report any drift. Roles: admin.

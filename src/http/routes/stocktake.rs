@@ -15,7 +15,7 @@ use crate::http::AppState;
 use crate::http::auth::{Authorized, roles};
 use crate::http::docs::ApiErrors;
 use crate::http::extract::{IdempotentCall, IdempotentJson, Json, Path, Query};
-use crate::http::idempotency::exactly_once;
+use crate::http::idempotency::post_once;
 use crate::store::error::AppResult;
 use crate::store::paging::Page;
 
@@ -29,27 +29,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cancel_stocktake))
 }
 
-/// Open a count of a warehouse (all parts with stock, or the listed ones),
-/// snapshotting on-hand per part and condition. 409 `conflict` while another
-/// open count of the warehouse covers one of the parts. Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/stocktakes", tag = "stock", request_body = OpenRequest,
-    params(crate::http::docs::IdempotencyKeyHeader),
-    responses((status = 201, body = Stocktake), ApiErrors))]
-async fn open_stocktake(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    body: IdempotentJson<OpenRequest>,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let (actor, req) = (caller.user_id, body.value);
-    exactly_once!(
-        s,
-        caller,
-        body.key,
-        body.fingerprint,
-        StatusCode::CREATED,
-        |tx| stocktake::open(tx, actor, req.clone(), now)
-    )
+post_once! {
+    /// Open a count of a warehouse (all parts with stock, or the listed ones),
+    /// snapshotting on-hand per part and condition. 409 `conflict` while another
+    /// open count of the warehouse covers one of the parts. Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/stocktakes", tag = "stock", request_body = OpenRequest,
+        params(crate::http::docs::IdempotencyKeyHeader),
+        responses((status = 201, body = Stocktake), ApiErrors))]
+    open_stocktake(caller: Stock, Json(req): OpenRequest) -> CREATED,
+    |tx, now| stocktake::open(tx, caller.user_id, req.clone(), now)
 }
 
 /// List counts, newest last, keyset-paged. Roles: any.
@@ -89,72 +77,34 @@ async fn get_stocktake(
     Ok(Json(stocktake::get(&s.db, id).await?))
 }
 
-/// Record counted quantities of an open count; a line counted again is
-/// overwritten. A part in the count found in a new condition gets a line of
-/// its own; a part not in the count is refused. Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/stocktakes/{id}/counts", tag = "stock",
-    params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
-    request_body = CountRequest, responses((status = 200, body = Stocktake), ApiErrors))]
-async fn record_counts(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    Path(id): Path<i64>,
-    body: IdempotentJson<CountRequest>,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let (actor, req) = (caller.user_id, body.value);
-    exactly_once!(
-        s,
-        caller,
-        body.key,
-        body.fingerprint,
-        StatusCode::OK,
-        |tx| stocktake::count(tx, actor, id, req.clone(), now)
-    )
+post_once! {
+    /// Record counted quantities of an open count; a line counted again is
+    /// overwritten. A part in the count found in a new condition gets a line of
+    /// its own; a part not in the count is refused. Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/stocktakes/{id}/counts", tag = "stock",
+        params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
+        request_body = CountRequest, responses((status = 200, body = Stocktake), ApiErrors))]
+    record_counts(caller: Stock, Path(id): i64, Json(req): CountRequest) -> OK,
+    |tx, now| stocktake::count(tx, caller.user_id, id, req.clone(), now)
 }
 
-/// Approve a fully counted count: posts one `stocktake_adjustment` document
-/// with a movement per non-zero variance, whole or not at all (409
-/// `insufficient_stock` when units to write off have left since). Roles:
-/// planner, admin.
-#[utoipa::path(post, path = "/api/v1/stocktakes/{id}/approve", tag = "stock",
-    params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
-    responses((status = 200, body = Stocktake), ApiErrors))]
-async fn approve_stocktake(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Planning>,
-    Path(id): Path<i64>,
-    call: IdempotentCall,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let actor = caller.user_id;
-    exactly_once!(
-        s,
-        caller,
-        call.key,
-        call.fingerprint,
-        StatusCode::OK,
-        |tx| stocktake::approve(tx, actor, id, now)
-    )
+post_once! {
+    /// Approve a fully counted count: posts one `stocktake_adjustment` document
+    /// with a movement per non-zero variance, whole or not at all (409
+    /// `insufficient_stock` when units to write off have left since). Roles:
+    /// planner, admin.
+    #[utoipa::path(post, path = "/api/v1/stocktakes/{id}/approve", tag = "stock",
+        params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
+        responses((status = 200, body = Stocktake), ApiErrors))]
+    approve_stocktake(caller: Planning, Path(id): i64) -> OK,
+    |tx, now| stocktake::approve(tx, caller.user_id, id, now)
 }
 
-/// Abandon an open count; nothing is posted. Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/stocktakes/{id}/cancel", tag = "stock",
-    params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
-    responses((status = 200, body = Stocktake), ApiErrors))]
-async fn cancel_stocktake(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    Path(id): Path<i64>,
-    call: IdempotentCall,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    exactly_once!(
-        s,
-        caller,
-        call.key,
-        call.fingerprint,
-        StatusCode::OK,
-        |tx| stocktake::cancel(tx, id, now)
-    )
+post_once! {
+    /// Abandon an open count; nothing is posted. Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/stocktakes/{id}/cancel", tag = "stock",
+        params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
+        responses((status = 200, body = Stocktake), ApiErrors))]
+    cancel_stocktake(caller: Stock, Path(id): i64) -> OK,
+    |tx, now| stocktake::cancel(tx, id, now)
 }

@@ -18,7 +18,7 @@ use crate::http::AppState;
 use crate::http::auth::{Authorized, roles};
 use crate::http::docs::ApiErrors;
 use crate::http::extract::{IdempotentCall, IdempotentJson, Json, Path, Query};
-use crate::http::idempotency::exactly_once;
+use crate::http::idempotency::post_once;
 use crate::store::error::AppResult;
 use crate::store::paging::Page;
 
@@ -37,25 +37,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(clear_customs))
 }
 
-/// Create a draft transfer between two active warehouses. Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/transfers", tag = "logistics", request_body = CreateRequest,
-    params(crate::http::docs::IdempotencyKeyHeader),
-    responses((status = 201, body = Transfer), ApiErrors))]
-async fn create_transfer(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    body: IdempotentJson<CreateRequest>,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let (actor, req) = (caller.user_id, body.value);
-    exactly_once!(
-        s,
-        caller,
-        body.key,
-        body.fingerprint,
-        StatusCode::CREATED,
-        |tx| transfers::create(tx, actor, req.clone(), now)
-    )
+post_once! {
+    /// Create a draft transfer between two active warehouses. Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/transfers", tag = "logistics", request_body = CreateRequest,
+        params(crate::http::docs::IdempotencyKeyHeader),
+        responses((status = 201, body = Transfer), ApiErrors))]
+    create_transfer(caller: Stock, Json(req): CreateRequest) -> CREATED,
+    |tx, now| transfers::create(tx, caller.user_id, req.clone(), now)
 }
 
 /// List transfers, keyset-paged. Roles: any.
@@ -81,97 +69,47 @@ async fn get_transfer(
     Ok(Json(transfers::get(&s.db, id).await?))
 }
 
-/// Ship a draft: one `transfer_shipment` document moves every line from the
-/// source warehouse's good stock to in-transit (refused whole with 409
-/// `insufficient_stock`), and a shipment is created whose estimated arrival
-/// comes from the lane's transit time (422 on `to_warehouse_id` when there
-/// is no active lane and no `estimated_arrival_at`). Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/transfers/{id}/ship", tag = "logistics",
-    params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
-    request_body = ShipRequest, responses((status = 200, body = Transfer), ApiErrors))]
-async fn ship_transfer(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    Path(id): Path<i64>,
-    body: IdempotentJson<ShipRequest>,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let (actor, req) = (caller.user_id, body.value);
-    exactly_once!(
-        s,
-        caller,
-        body.key,
-        body.fingerprint,
-        StatusCode::OK,
-        |tx| transfers::ship(tx, actor, id, req.clone(), now)
-    )
+post_once! {
+    /// Ship a draft: one `transfer_shipment` document moves every line from the
+    /// source warehouse's good stock to in-transit (refused whole with 409
+    /// `insufficient_stock`), and a shipment is created whose estimated arrival
+    /// comes from the lane's transit time (422 on `to_warehouse_id` when there
+    /// is no active lane and no `estimated_arrival_at`). Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/transfers/{id}/ship", tag = "logistics",
+        params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
+        request_body = ShipRequest, responses((status = 200, body = Transfer), ApiErrors))]
+    ship_transfer(caller: Stock, Path(id): i64, Json(req): ShipRequest) -> OK,
+    |tx, now| transfers::ship(tx, caller.user_id, id, req.clone(), now)
 }
 
-/// Receive (part of) a shipped transfer: good units to good stock, damaged
-/// to quarantine, short units written off, excess booked as good. The
-/// transfer becomes `received` once every shipped unit is accounted for.
-/// Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/transfers/{id}/receive", tag = "logistics",
-    params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
-    request_body = ReceiveRequest, responses((status = 200, body = Transfer), ApiErrors))]
-async fn receive_transfer(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    Path(id): Path<i64>,
-    body: IdempotentJson<ReceiveRequest>,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let (actor, req) = (caller.user_id, body.value);
-    exactly_once!(
-        s,
-        caller,
-        body.key,
-        body.fingerprint,
-        StatusCode::OK,
-        |tx| transfers::receive(tx, actor, id, req.clone(), now)
-    )
+post_once! {
+    /// Receive (part of) a shipped transfer: good units to good stock, damaged
+    /// to quarantine, short units written off, excess booked as good. The
+    /// transfer becomes `received` once every shipped unit is accounted for.
+    /// Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/transfers/{id}/receive", tag = "logistics",
+        params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
+        request_body = ReceiveRequest, responses((status = 200, body = Transfer), ApiErrors))]
+    receive_transfer(caller: Stock, Path(id): i64, Json(req): ReceiveRequest) -> OK,
+    |tx, now| transfers::receive(tx, caller.user_id, id, req.clone(), now)
 }
 
-/// Close a received transfer. Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/transfers/{id}/close", tag = "logistics",
-    params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
-    responses((status = 200, body = Transfer), ApiErrors))]
-async fn close_transfer(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    Path(id): Path<i64>,
-    call: IdempotentCall,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    exactly_once!(
-        s,
-        caller,
-        call.key,
-        call.fingerprint,
-        StatusCode::OK,
-        |tx| transfers::close(tx, id, now)
-    )
+post_once! {
+    /// Close a received transfer. Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/transfers/{id}/close", tag = "logistics",
+        params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
+        responses((status = 200, body = Transfer), ApiErrors))]
+    close_transfer(caller: Stock, Path(id): i64) -> OK,
+    |tx, now| transfers::close(tx, id, now)
 }
 
-/// Cancel a draft transfer; nothing is posted. Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/transfers/{id}/cancel", tag = "logistics",
-    params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
-    responses((status = 200, body = Transfer), ApiErrors))]
-async fn cancel_transfer(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    Path(id): Path<i64>,
-    call: IdempotentCall,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    exactly_once!(
-        s,
-        caller,
-        call.key,
-        call.fingerprint,
-        StatusCode::OK,
-        |tx| transfers::cancel(tx, id, now)
-    )
+post_once! {
+    /// Cancel a draft transfer; nothing is posted. Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/transfers/{id}/cancel", tag = "logistics",
+        params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
+        responses((status = 200, body = Transfer), ApiErrors))]
+    cancel_transfer(caller: Stock, Path(id): i64) -> OK,
+    |tx, now| transfers::cancel(tx, id, now)
 }
 
 /// Stock in transit per lane and per transfer, from the ledger. Roles: any.
@@ -207,47 +145,21 @@ async fn get_shipment(
     Ok(Json(shipments::get(&s.db, id).await?))
 }
 
-/// Record proof of delivery (receiver, note, time). An international
-/// shipment must have cleared customs first. Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/shipments/{id}/deliver", tag = "logistics",
-    params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
-    request_body = DeliverRequest, responses((status = 200, body = Shipment), ApiErrors))]
-async fn deliver_shipment(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    Path(id): Path<i64>,
-    body: IdempotentJson<DeliverRequest>,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let req = body.value;
-    exactly_once!(
-        s,
-        caller,
-        body.key,
-        body.fingerprint,
-        StatusCode::OK,
-        |tx| shipments::deliver(tx, id, req.clone(), now)
-    )
+post_once! {
+    /// Record proof of delivery (receiver, note, time). An international
+    /// shipment must have cleared customs first. Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/shipments/{id}/deliver", tag = "logistics",
+        params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
+        request_body = DeliverRequest, responses((status = 200, body = Shipment), ApiErrors))]
+    deliver_shipment(caller: Stock, Path(id): i64, Json(req): DeliverRequest) -> OK,
+    |tx, now| shipments::deliver(tx, id, req.clone(), now)
 }
 
-/// Record that an international shipment cleared customs. Roles: warehouse, admin.
-#[utoipa::path(post, path = "/api/v1/shipments/{id}/customs-cleared", tag = "logistics",
-    params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
-    request_body = CustomsRequest, responses((status = 200, body = Shipment), ApiErrors))]
-async fn clear_customs(
-    State(s): State<AppState>,
-    caller: Authorized<roles::Stock>,
-    Path(id): Path<i64>,
-    body: IdempotentJson<CustomsRequest>,
-) -> AppResult<Response> {
-    let now = s.clock.now();
-    let req = body.value;
-    exactly_once!(
-        s,
-        caller,
-        body.key,
-        body.fingerprint,
-        StatusCode::OK,
-        |tx| shipments::clear_customs(tx, id, req.clone(), now)
-    )
+post_once! {
+    /// Record that an international shipment cleared customs. Roles: warehouse, admin.
+    #[utoipa::path(post, path = "/api/v1/shipments/{id}/customs-cleared", tag = "logistics",
+        params(("id" = i64, Path), crate::http::docs::IdempotencyKeyHeader),
+        request_body = CustomsRequest, responses((status = 200, body = Shipment), ApiErrors))]
+    clear_customs(caller: Stock, Path(id): i64, Json(req): CustomsRequest) -> OK,
+    |tx, now| shipments::clear_customs(tx, id, req.clone(), now)
 }
