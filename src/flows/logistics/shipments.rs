@@ -271,23 +271,14 @@ pub async fn deliver(
             "must not be in the future",
         );
     v.finish()?;
-    Transition::<shipment::Entity>::new(
-        id,
-        &[ShipmentStatus::InTransit],
-        ShipmentStatus::Delivered,
-        "deliver",
-    )
-    .set(C::DeliveredAt, delivered_at)
-    .set(C::PodReceiver, req.receiver.trim())
-    .set(C::PodNote, req.note)
-    .set(C::PodAt, now)
-    .guard(
-        Expr::col(C::Mode)
-            .eq(ShipmentMode::Local)
-            .or(Expr::col(C::CustomsClearedAt).is_not_null()),
-    )
-    .apply(db, now)
-    .await?;
+    delivery(id, delivered_at, req.receiver.trim(), req.note, now)
+        .guard(
+            Expr::col(C::Mode)
+                .eq(ShipmentMode::Local)
+                .or(Expr::col(C::CustomsClearedAt).is_not_null()),
+        )
+        .apply(db, now)
+        .await?;
     get(db, id).await
 }
 
@@ -305,6 +296,19 @@ pub async fn delivered_by_receipt(
     if row(db, id).await?.status != ShipmentStatus::InTransit {
         return Ok(());
     }
+    delivery(id, delivered_at, receiver, note, now)
+        .apply(db, now)
+        .await
+}
+
+/// The step from in transit to delivered, with its proof of delivery.
+fn delivery(
+    id: i64,
+    delivered_at: DateTime<Utc>,
+    receiver: &str,
+    note: String,
+    now: DateTime<Utc>,
+) -> Transition<shipment::Entity> {
     Transition::<shipment::Entity>::new(
         id,
         &[ShipmentStatus::InTransit],
@@ -315,8 +319,6 @@ pub async fn delivered_by_receipt(
     .set(C::PodReceiver, receiver)
     .set(C::PodNote, note)
     .set(C::PodAt, now)
-    .apply(db, now)
-    .await
 }
 
 /// Calls off a shipment in transit whose goods never left (the flow it

@@ -7,8 +7,20 @@ use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
 use super::{Event, Followed, Operation};
 use crate::flows::logistics::shipments::DeliverRequest;
-use crate::flows::replacement::{self, AnnounceReturn, DispatchRequest, NewReplacementRequest};
+use crate::flows::replacement::{
+    self, AnnounceReturn, DispatchRequest, NewReplacementRequest, ReplacementRequest,
+};
 use crate::store::error::AppResult;
+
+/// What an engineer asks for: units of a part (index) at a site (index).
+pub(super) struct Wanted<'a> {
+    pub part: usize,
+    pub site: usize,
+    pub quantity: i32,
+    pub priority: Priority,
+    pub note: &'a str,
+    pub failed_serial: Option<String>,
+}
 
 impl Operation<'_> {
     /// A unit fails: the engineer asks for a replacement, naming the failed
@@ -34,32 +46,15 @@ impl Operation<'_> {
         } else {
             Priority::Normal
         };
-        self.tickets += 1;
-        let request = replacement::create(
-            tx,
-            self.engineer(),
-            NewReplacementRequest {
-                ticket_ref: format!("INC-{:06}", 104_000 + self.tickets),
-                site_id: self.net.sites[site].id,
-                part_id: Some(self.net.parts[part].id),
-                quantity: 1,
-                priority,
-                note: String::new(),
-                failed_serial: failed_serial.clone(),
-            },
-            at,
-        )
-        .await?;
-        self.tally.requests += 1;
-        self.requests.insert(
-            request.id,
-            Followed {
-                part,
-                site,
-                failed_serial,
-                sent_serial: None,
-            },
-        );
+        let wanted = Wanted {
+            part,
+            site,
+            quantity: 1,
+            priority,
+            note: "",
+            failed_serial,
+        };
+        let request = self.raise(tx, at, wanted).await?;
         if request.status == RequestStatus::Sourced {
             let pick = self.pick_time();
             self.at(
@@ -73,6 +68,42 @@ impl Operation<'_> {
             self.backlog.insert(request.id, ());
         }
         Ok(())
+    }
+
+    /// The engineer's request for `wanted`, followed from now on.
+    pub(super) async fn raise(
+        &mut self,
+        tx: &DatabaseTransaction,
+        at: DateTime<Utc>,
+        wanted: Wanted<'_>,
+    ) -> AppResult<ReplacementRequest> {
+        self.tickets += 1;
+        let request = replacement::create(
+            tx,
+            self.engineer(),
+            NewReplacementRequest {
+                ticket_ref: format!("INC-{:06}", 104_000 + self.tickets),
+                site_id: self.net.sites[wanted.site].id,
+                part_id: Some(self.net.parts[wanted.part].id),
+                quantity: wanted.quantity,
+                priority: wanted.priority,
+                note: wanted.note.into(),
+                failed_serial: wanted.failed_serial.clone(),
+            },
+            at,
+        )
+        .await?;
+        self.tally.requests += 1;
+        self.requests.insert(
+            request.id,
+            Followed {
+                part: wanted.part,
+                site: wanted.site,
+                failed_serial: wanted.failed_serial,
+                sent_serial: None,
+            },
+        );
+        Ok(request)
     }
 
     /// The serial of a unit installed at the site that is not already

@@ -11,9 +11,9 @@ use sea_orm::{
     ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 
-use super::{Followed, Operation, balances};
+use super::field::Wanted;
+use super::{Operation, balances};
 use crate::flows::logistics::transfers::{self, CreateRequest, TransferLineRequest};
-use crate::flows::replacement::{self, NewReplacementRequest};
 use crate::flows::stock::stocktake::{self, CountLine, CountRequest, OpenRequest};
 use crate::store::db;
 use crate::store::error::AppResult;
@@ -70,8 +70,12 @@ impl Operation<'_> {
             })
         });
         if let Some((part, site)) = candidate {
-            self.raise(tx, at, part, site, 1, "site down, customer escalated")
-                .await?;
+            self.raise(
+                tx,
+                at,
+                critical(part, site, 1, "site down, customer escalated"),
+            )
+            .await?;
         }
         Ok(())
     }
@@ -100,48 +104,13 @@ impl Operation<'_> {
         if let Some((part, p)) = scarcest {
             let wanted = i32::try_from(total(p.id) + 1).unwrap_or(i32::MAX);
             let site = p.installed[0].0;
-            self.raise(tx, at, part, site, wanted, "storm damage, several units")
-                .await?;
+            self.raise(
+                tx,
+                at,
+                critical(part, site, wanted, "storm damage, several units"),
+            )
+            .await?;
         }
-        Ok(())
-    }
-
-    /// The engineer's request for `quantity` units of an unserialized part.
-    async fn raise(
-        &mut self,
-        tx: &DatabaseTransaction,
-        at: DateTime<Utc>,
-        part: usize,
-        site: usize,
-        quantity: i32,
-        note: &str,
-    ) -> AppResult<()> {
-        self.tickets += 1;
-        let request = replacement::create(
-            tx,
-            self.engineer(),
-            NewReplacementRequest {
-                ticket_ref: format!("INC-{:06}", 104_000 + self.tickets),
-                site_id: self.net.sites[site].id,
-                part_id: Some(self.net.parts[part].id),
-                quantity,
-                priority: Priority::Critical,
-                note: note.into(),
-                failed_serial: None,
-            },
-            at,
-        )
-        .await?;
-        self.tally.requests += 1;
-        self.requests.insert(
-            request.id,
-            Followed {
-                part,
-                site,
-                failed_serial: None,
-                sent_serial: None,
-            },
-        );
         Ok(())
     }
 
@@ -243,6 +212,18 @@ impl Operation<'_> {
             return Ok(());
         }
         Ok(())
+    }
+}
+
+/// A critical request for `quantity` units of an unserialized part.
+fn critical(part: usize, site: usize, quantity: i32, note: &str) -> Wanted<'_> {
+    Wanted {
+        part,
+        site,
+        quantity,
+        priority: Priority::Critical,
+        note,
+        failed_serial: None,
     }
 }
 
