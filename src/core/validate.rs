@@ -106,6 +106,11 @@ impl Validator {
         )
     }
 
+    /// The units one document line moves: 1 to [`MAX_LINE_QUANTITY`].
+    pub fn line_quantity(&mut self, field: &str, quantity: i32) -> &mut Self {
+        self.range_i64(field, quantity.into(), 1, MAX_LINE_QUANTITY.into())
+    }
+
     /// A finite number within `min..=max`.
     pub fn range_f64(&mut self, field: &str, value: f64, min: f64, max: f64) -> &mut Self {
         self.check(

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::core::Validator;
-use crate::core::validate::{MAX_LINE_QUANTITY, MAX_LINES, MAX_NAME, MAX_TEXT};
+use crate::core::validate::{MAX_LINES, MAX_NAME, MAX_TEXT};
 use crate::flows::allocation;
 use crate::store::error::{AppError, AppResult};
 use crate::store::ledger::{self, Document, Location, NewDocument, NewMovement};
@@ -135,12 +135,7 @@ fn check_lines(v: &mut Validator, quantities: impl ExactSizeIterator<Item = i32>
         format!("must have at most {MAX_LINES} lines"),
     );
     for (i, q) in quantities.enumerate() {
-        v.range_i64(
-            &format!("lines[{i}].quantity"),
-            q.into(),
-            1,
-            MAX_LINE_QUANTITY.into(),
-        );
+        v.line_quantity(&format!("lines[{i}].quantity"), q);
     }
 }
 
@@ -380,8 +375,8 @@ pub async fn change_condition(
     .await
 }
 
-/// Posts the exact opposite of receipt, issue or condition-change document
-/// `id`. A document is reversed at most once. Refused whole when the stock the original brought in has
+/// Posts the exact opposite of receipt, issue, condition-change or
+/// opening-balance document `id`. A document is reversed at most once. Refused whole when the stock the original brought in has
 /// since left.
 pub async fn reverse(
     db: &impl ConnectionTrait,
@@ -397,13 +392,18 @@ pub async fn reverse(
         .await?
         .ok_or(AppError::NotFound("document"))?;
     allocation::refuse_dispatch_document(db, id).await?;
-    // Only plain warehouse documents are reversed here. A reversal is not
-    // reversed again (post the original again instead), and documents owned
-    // by a flow (stocktake, transfer, purchase, repair, return, scrap) are
-    // undone through that flow, which keeps its own state in step.
+    // Only plain warehouse documents are reversed here (an opening balance
+    // too, so a wrong opening-stock import can be undone and imported
+    // again). A reversal is not reversed again (post the original again
+    // instead), and documents owned by a flow (stocktake, transfer,
+    // purchase, repair, return, scrap) are undone through that flow, which
+    // keeps its own state in step.
     if !matches!(
         original.doc_type,
-        DocumentType::Receipt | DocumentType::Issue | DocumentType::ConditionChange
+        DocumentType::Receipt
+            | DocumentType::Issue
+            | DocumentType::ConditionChange
+            | DocumentType::OpeningBalance
     ) {
         return Err(AppError::InvalidTransition {
             what: "document",
