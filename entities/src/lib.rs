@@ -9,6 +9,7 @@
 //! unit costs, so the service converts to and from `rust_decimal::Decimal`.
 
 pub mod api_token;
+pub mod demand_history;
 pub mod demand_record;
 pub mod forecast_result;
 pub mod forecast_run;

@@ -15,6 +15,7 @@ mod m20261123_000007_serials;
 mod m20261123_000008_replacement_requests;
 mod m20261123_000009_planning_jobs;
 mod m20261201_000010_job_leases;
+mod m20261210_000011_demand_history;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000008_replacement_requests::Migration),
             Box::new(m20261123_000009_planning_jobs::Migration),
             Box::new(m20261201_000010_job_leases::Migration),
+            Box::new(m20261210_000011_demand_history::Migration),
         ]
     }
 }
