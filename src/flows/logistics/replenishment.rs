@@ -60,6 +60,23 @@ pub struct ReorderLevelRequest {
     pub source: ReorderLevelSource,
 }
 
+impl ReorderLevelRequest {
+    /// Both levels 0 to [`MAX_LINE_QUANTITY`], the maximum at least the
+    /// reorder point.
+    pub fn validate(&self) -> AppResult<()> {
+        let mut v = Validator::new();
+        let max = i64::from(MAX_LINE_QUANTITY);
+        v.range_i64("reorder_point", self.reorder_point.into(), 0, max)
+            .range_i64("max_level", self.max_level.into(), 0, max)
+            .check(
+                self.max_level >= self.reorder_point,
+                "max_level",
+                "must be at least reorder_point",
+            );
+        Ok(v.finish()?)
+    }
+}
+
 /// A part's reorder point and maximum level in a warehouse.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReorderLevel {
@@ -97,16 +114,7 @@ pub async fn set_level(
     req: ReorderLevelRequest,
     now: DateTime<Utc>,
 ) -> AppResult<ReorderLevel> {
-    let mut v = Validator::new();
-    let max = i64::from(MAX_LINE_QUANTITY);
-    v.range_i64("reorder_point", req.reorder_point.into(), 0, max)
-        .range_i64("max_level", req.max_level.into(), 0, max)
-        .check(
-            req.max_level >= req.reorder_point,
-            "max_level",
-            "must be at least reorder_point",
-        );
-    v.finish()?;
+    req.validate()?;
     active_warehouse(db, warehouse_id, "warehouse_id").await?;
     active_parts(db, &[part_id]).await.map_err(|_| {
         AppError::field(

@@ -53,7 +53,7 @@ impl ToSchema for TimeZoneName {
 }
 
 /// The editable fields of a site; the body of `POST /api/v1/sites`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SiteFields {
     /// Unique site code.
@@ -259,6 +259,15 @@ pub struct InstalledQuantity {
     pub quantity: i32,
 }
 
+impl InstalledQuantity {
+    /// 0 to [`MAX_INSTALLED`] units.
+    pub fn validate(&self) -> AppResult<()> {
+        let mut v = Validator::new();
+        v.range_i64("quantity", self.quantity.into(), 0, MAX_INSTALLED.into());
+        Ok(v.finish()?)
+    }
+}
+
 /// One part installed at a site.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SiteInstalledPart {
@@ -382,9 +391,7 @@ pub async fn set_installed(
     body: InstalledQuantity,
     now: DateTime<Utc>,
 ) -> AppResult<SiteInstalledPart> {
-    let mut v = Validator::new();
-    v.range_i64("quantity", body.quantity.into(), 0, MAX_INSTALLED.into());
-    v.finish()?;
+    body.validate()?;
     find::<Site>(db, site_id).await?;
     let part = find::<Part>(db, part_id).await?;
     installed_base::Entity::insert(installed_base::ActiveModel {
