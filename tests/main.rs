@@ -8,6 +8,7 @@ mod crash;
 mod forecast;
 mod forecast_runs;
 mod hardening;
+mod imports;
 mod kpis;
 mod ledger_model;
 mod master_data;

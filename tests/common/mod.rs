@@ -199,9 +199,18 @@ impl Resp {
 
 impl TestApp {
     pub async fn start(backend: Backend) -> Option<TestApp> {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// [`TestApp::start`] with settings of its own (e.g. a small import limit).
+    pub async fn start_with(
+        backend: Backend,
+        configure: impl FnOnce(&mut ServeArgs),
+    ) -> Option<TestApp> {
         let (database_url, guard) = fresh_database(backend).await?;
         let mut args = ServeArgs::new(&database_url, "127.0.0.1:0".parse().expect("addr"));
         args.db_pool_size = 8;
+        configure(&mut args);
         let clock = Clock::shifted();
         let app = Application::build_with_clock(&args, clock.clone())
             .await

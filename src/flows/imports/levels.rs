@@ -109,9 +109,7 @@ fn read_level(c: &mut Cells, file: &mut File, warehouses: &Codes, parts: &Codes)
         max_level: max_level.unwrap_or_default(),
         source,
     };
-    if !c.has_errors()
-        && let Err(AppError::Validation(errors)) = level.validate()
-    {
+    if let Err(AppError::Validation(errors)) = level.validate() {
         c.invalid(errors, &[]);
     }
     if c.has_errors() {

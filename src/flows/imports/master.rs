@@ -226,17 +226,17 @@ fn plan<R: MasterImport>(
     Ok((planned, errors))
 }
 
-/// The resource's own field checks, each problem under its column; none
-/// when a cell was already refused (its value is a stand-in).
+/// The resource's own field checks, each problem under its column, so a
+/// row with several bad cells has each named. A cell already refused keeps
+/// its first message (its value here is a stand-in); the row passes only
+/// if nothing was refused.
 fn field_checks<R: MasterImport>(
     cells: &mut Cells,
     fields: &R::Fields,
 ) -> AppResult<Option<R::Checked>> {
-    if cells.has_errors() {
-        return Ok(None);
-    }
     match R::validate(fields) {
-        Ok(checked) => Ok(Some(checked)),
+        Ok(checked) if !cells.has_errors() => Ok(Some(checked)),
+        Ok(_) => Ok(None),
         Err(AppError::Validation(errors)) => {
             cells.invalid(errors, R::RENAMED);
             Ok(None)

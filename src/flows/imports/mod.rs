@@ -389,11 +389,14 @@ impl File {
             txn.rollback().await?;
             return Err(AppError::ImportRejected(self.rejected));
         }
+        let mut summary = self.summary;
         if self.options.dry_run {
             txn.rollback().await?;
+            // Rolled back: there are no documents to name.
+            summary.documents.clear();
         } else {
             txn.commit().await?;
         }
-        Ok(self.summary)
+        Ok(summary)
     }
 }
