@@ -328,11 +328,15 @@ async fn snapshot(app: &TestApp) -> Vec<i64> {
     n
 }
 
+/// A refused file: who sends it, its kind, its bytes, and the row, column
+/// and words of the problem it must name.
+type BadFile = (Role, &'static str, Vec<u8>, u64, &'static str, &'static str);
+
 async fn bad_input_is_named_by_row_and_column_and_changes_nothing(app: TestApp) {
     network(&app).await; // DEP, REG, site S1, supplier SUP, parts P-A, P-B, P-C
     let before = snapshot(&app).await;
     let parts_header = "part_number,unit_cost,kind";
-    let cases: Vec<(Role, &str, Vec<u8>, u64, &str, &str)> = vec![
+    let cases: Vec<BadFile> = vec![
         (Planner, "parts", b"part_number;unit_cost;kind\nX;1;consumable\n".to_vec(), 1, "part_number;unit_cost;kind", "separated by commas"),
         (Planner, "parts", b"part_number\tunit_cost\tkind\n".to_vec(), 1, "part_number\tunit_cost\tkind", "tabs"),
         (Planner, "parts", b"part_number,description,unit_cost,kind\nX,caf\xe9,1,consumable\n".to_vec(), 2, "description", "UTF-8"),

@@ -71,6 +71,11 @@ impl<'a> Cells<'a> {
         cells
     }
 
+    /// The cells of every row of a batch.
+    pub fn all(header: &'a Header, records: &'a [Record]) -> Vec<Cells<'a>> {
+        records.iter().map(|r| Cells::new(header, r)).collect()
+    }
+
     pub fn line(&self) -> u64 {
         self.record.line()
     }

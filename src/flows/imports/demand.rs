@@ -9,11 +9,10 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use entities::demand_history::{self, Column as D};
 use entities::vocabulary::Bucket;
-use entities::{part, site, warehouse};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
-use super::lookup::{Codes, codes_in};
+use super::lookup::{self, Codes};
 use super::{Change, File, Importer};
 use crate::core::Validator;
 use crate::core::import::cells::{text, whole};
@@ -79,26 +78,11 @@ impl Importer for DemandHistory {
         if self.placeless || self.refuse_placeless_header(header, file) {
             return Ok(());
         }
-        let mut cells: Vec<Cells> = rows.iter().map(|r| Cells::new(header, r)).collect();
+        let mut cells = Cells::all(header, rows);
         let names = Names {
-            parts: Codes::load::<part::Entity>(
-                db,
-                part::Column::PartNumber,
-                codes_in(&cells, "part_number"),
-            )
-            .await?,
-            warehouses: Codes::load::<warehouse::Entity>(
-                db,
-                warehouse::Column::Code,
-                codes_in(&cells, "warehouse_code"),
-            )
-            .await?,
-            sites: Codes::load::<site::Entity>(
-                db,
-                site::Column::Code,
-                codes_in(&cells, "site_code"),
-            )
-            .await?,
+            parts: lookup::parts(db, &cells).await?,
+            warehouses: lookup::warehouses(db, &cells, &["warehouse_code"]).await?,
+            sites: lookup::sites(db, &cells).await?,
         };
         let mut accepted = Vec::new();
         for c in &mut cells {

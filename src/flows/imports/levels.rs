@@ -3,19 +3,16 @@
 //! `PUT /api/v1/stock-levels/{warehouse_id}/{part_id}` sets one.
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
 use entities::stock_level::{self, Column as S};
 use entities::vocabulary::ReorderLevelSource;
-use entities::{part, warehouse};
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, DatabaseTransaction, EntityTrait, QueryFilter};
+use sea_orm::{DatabaseTransaction, EntityTrait, QueryFilter};
 
-use super::lookup::{Codes, codes_in, pairs_in};
+use super::lookup::{self, Codes, pairs_in};
 use super::{Change, File, Importer};
 use crate::core::import::cells::{named, text, whole};
 use crate::core::import::source::Record;
 use crate::core::import::{Cells, Column, Header};
-use crate::flows::logistics::replenishment::ReorderLevelRequest;
+use crate::flows::logistics::replenishment::{ReorderLevelRequest, write_levels};
 use crate::store::error::{AppError, AppResult};
 
 pub(crate) const COLUMNS: &[Column] = &[
@@ -44,19 +41,9 @@ impl Importer for StockLevels {
         file: &mut File,
         rows: &[Record],
     ) -> AppResult<()> {
-        let mut cells: Vec<Cells> = rows.iter().map(|r| Cells::new(header, r)).collect();
-        let warehouses = Codes::load::<warehouse::Entity>(
-            db,
-            warehouse::Column::Code,
-            codes_in(&cells, "warehouse_code"),
-        )
-        .await?;
-        let parts = Codes::load::<part::Entity>(
-            db,
-            part::Column::PartNumber,
-            codes_in(&cells, "part_number"),
-        )
-        .await?;
+        let mut cells = Cells::all(header, rows);
+        let warehouses = lookup::warehouses(db, &cells, &["warehouse_code"]).await?;
+        let parts = lookup::parts(db, &cells).await?;
         let mut accepted = Vec::new();
         for c in &mut cells {
             accepted.extend(read_level(c, file, &warehouses, &parts));
@@ -75,7 +62,10 @@ impl Importer for StockLevels {
                 change != Change::Unchanged
             })
             .collect();
-        upsert_levels(db, &changed, file.actor_id(), file.now()).await
+        let levels = changed
+            .iter()
+            .map(|l| (l.warehouse_id, l.part_id, &l.level));
+        write_levels(db, levels, file.actor_id(), file.now()).await
     }
 }
 
@@ -145,41 +135,4 @@ async fn stored_levels(
         .into_iter()
         .map(|s| ((s.warehouse_id, s.part_id), s))
         .collect())
-}
-
-/// Writes the new and changed levels in one statement, as
-/// [`crate::flows::logistics::replenishment::set_level`] writes one.
-async fn upsert_levels(
-    db: &DatabaseTransaction,
-    rows: &[&Level],
-    actor_id: i64,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    stock_level::Entity::insert_many(rows.iter().map(|r| stock_level::ActiveModel {
-        part_id: Set(r.part_id),
-        warehouse_id: Set(r.warehouse_id),
-        reorder_point: Set(r.level.reorder_point),
-        max_level: Set(r.level.max_level),
-        source: Set(r.level.source),
-        updated_by: Set(actor_id),
-        updated_at: Set(now),
-        ..Default::default()
-    }))
-    .on_conflict(
-        OnConflict::columns([S::PartId, S::WarehouseId])
-            .update_columns([
-                S::ReorderPoint,
-                S::MaxLevel,
-                S::Source,
-                S::UpdatedBy,
-                S::UpdatedAt,
-            ])
-            .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
 }

@@ -5,6 +5,8 @@ use std::collections::{HashMap, HashSet};
 
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, QueryFilter, QuerySelect};
 
+use entities::{part, site, warehouse};
+
 use crate::core::import::{BATCH_ROWS, Cells};
 use crate::flows::master::resource::MasterTable;
 use crate::store::error::AppResult;
@@ -141,6 +143,28 @@ pub(crate) fn pairs_in(
     pairs.into_iter().fold(Condition::any(), |any, (x, y)| {
         any.add(Condition::all().add(a.eq(x)).add(b.eq(y)))
     })
+}
+
+/// The warehouses the rows name in `columns` (`warehouse_code`, a lane's
+/// two ends, ...).
+pub(crate) async fn warehouses(
+    db: &impl ConnectionTrait,
+    rows: &[Cells<'_>],
+    columns: &[&str],
+) -> AppResult<Codes> {
+    let codes = columns.iter().flat_map(|c| codes_in(rows, c)).collect();
+    Codes::load::<warehouse::Entity>(db, warehouse::Column::Code, codes).await
+}
+
+/// The parts the rows name in `part_number`.
+pub(crate) async fn parts(db: &impl ConnectionTrait, rows: &[Cells<'_>]) -> AppResult<Codes> {
+    let numbers = codes_in(rows, "part_number");
+    Codes::load::<part::Entity>(db, part::Column::PartNumber, numbers).await
+}
+
+/// The sites the rows name in `site_code`.
+pub(crate) async fn sites(db: &impl ConnectionTrait, rows: &[Cells<'_>]) -> AppResult<Codes> {
+    Codes::load::<site::Entity>(db, site::Column::Code, codes_in(rows, "site_code")).await
 }
 
 /// The distinct non-empty texts `cells` hold in `column`.

@@ -34,8 +34,9 @@ pub(crate) trait MasterImport: MasterResource<Fields: PartialEq, Checked: Sync> 
     /// The request fields the file names otherwise, as `(field, column)`:
     /// a reference by id in the API is one by code in a file.
     const RENAMED: &'static [(&'static str, &'static str)] = &[];
-    /// What the references of a batch resolve to.
-    type Refs: Send + Sync;
+    /// What the references of a batch resolve to (nothing for a resource
+    /// that names no other).
+    type Refs: Send + Sync + Default;
 
     /// The columns of the table's unique natural key.
     fn conflict_columns() -> Vec<TableColumn<Self>>;
@@ -53,9 +54,11 @@ pub(crate) trait MasterImport: MasterResource<Fields: PartialEq, Checked: Sync> 
 
     /// Looks up what the rows refer to by code.
     fn references(
-        db: &DatabaseTransaction,
-        rows: &[Cells<'_>],
-    ) -> impl Future<Output = AppResult<Self::Refs>> + Send;
+        _db: &DatabaseTransaction,
+        _rows: &[Cells<'_>],
+    ) -> impl Future<Output = AppResult<Self::Refs>> + Send {
+        async { Ok(Self::Refs::default()) }
+    }
 
     /// The stored rows with these natural keys, by key.
     fn existing(
@@ -163,15 +166,11 @@ async fn import_part<R: MasterImport>(
     file: &mut File,
     rows: &[Record],
 ) -> AppResult<()> {
-    let mut cells = Vec::with_capacity(rows.len());
-    let mut keys = Vec::with_capacity(rows.len());
-    for row in rows {
-        let mut c = Cells::new(header, row);
-        let key = R::row_key(&mut c)
-            .filter(|k| file.claim(&mut c, R::KEY_COLUMN, k, &R::describe_key(k)));
-        cells.push(c);
-        keys.push(key);
-    }
+    let mut cells = Cells::all(header, rows);
+    let keys: Vec<Option<String>> = cells
+        .iter_mut()
+        .map(|c| R::row_key(c).filter(|k| file.claim(c, R::KEY_COLUMN, k, &R::describe_key(k))))
+        .collect();
     let refs = R::references(db, &cells).await?;
     let wanted: Vec<String> = keys.iter().flatten().cloned().collect();
     let existing = R::existing(db, &wanted, &refs).await?;

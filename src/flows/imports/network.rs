@@ -7,7 +7,7 @@ use entities::vocabulary::WarehouseKind;
 use entities::{lane, warehouse};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
 
-use super::lookup::{Codes, codes_in};
+use super::lookup::{self, Codes};
 use super::master::{Context, MasterImport, Planned, rows_by_key};
 use crate::core::fields::{Code, Currency, Name};
 use crate::core::import::cells::{decimal, named, number, text};
@@ -34,8 +34,7 @@ impl MasterImport for Warehouse {
     }
 
     async fn references(db: &DatabaseTransaction, rows: &[Cells<'_>]) -> AppResult<Codes> {
-        Codes::load::<warehouse::Entity>(db, warehouse::Column::Code, codes_in(rows, "parent_code"))
-            .await
+        lookup::warehouses(db, rows, &["parent_code"]).await
     }
 
     async fn existing(
@@ -202,9 +201,7 @@ impl MasterImport for Lane {
     }
 
     async fn references(db: &DatabaseTransaction, rows: &[Cells<'_>]) -> AppResult<Codes> {
-        let mut codes = codes_in(rows, "from_warehouse_code");
-        codes.extend(codes_in(rows, "to_warehouse_code"));
-        Codes::load::<warehouse::Entity>(db, warehouse::Column::Code, codes).await
+        lookup::warehouses(db, rows, &["from_warehouse_code", "to_warehouse_code"]).await
     }
 
     /// The stored lanes between the warehouses the keys name.

@@ -12,10 +12,10 @@
 use std::collections::{HashMap, HashSet};
 
 use entities::vocabulary::{Condition, DocumentType, LocationKind, MovementType};
-use entities::{part, serial_unit, stock_document, warehouse};
+use entities::{part, serial_unit, stock_document};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
-use super::lookup::{Codes, codes_in};
+use super::lookup::{self, Codes, codes_in};
 use super::{Change, File, Importer};
 use crate::core::Validator;
 use crate::core::import::cells::{list, named, text, whole};
@@ -62,13 +62,8 @@ impl Importer for OpeningStock {
         file: &mut File,
         rows: &[Record],
     ) -> AppResult<()> {
-        let mut cells: Vec<Cells> = rows.iter().map(|r| Cells::new(header, r)).collect();
-        let warehouses = Codes::load::<warehouse::Entity>(
-            db,
-            warehouse::Column::Code,
-            codes_in(&cells, "warehouse_code"),
-        )
-        .await?;
+        let mut cells = Cells::all(header, rows);
+        let warehouses = lookup::warehouses(db, &cells, &["warehouse_code"]).await?;
         self.refuse_reopening(db, &cells, &warehouses).await?;
         let parts = parts_by_number(db, codes_in(&cells, "part_number")).await?;
         let mut lines = Vec::new();

@@ -36,10 +36,6 @@ impl MasterImport for Part {
         vec![part::Column::PartNumber]
     }
 
-    async fn references(_db: &DatabaseTransaction, _rows: &[Cells<'_>]) -> AppResult<()> {
-        Ok(())
-    }
-
     async fn existing(
         db: &DatabaseTransaction,
         keys: &[String],

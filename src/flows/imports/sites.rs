@@ -3,19 +3,17 @@
 //! row names a site by `site_code` and a part by `part_number`.
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
-use entities::{installed_base, part, site, sla_class, warehouse};
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, DatabaseTransaction, EntityTrait, QueryFilter};
+use entities::{installed_base, site, sla_class};
+use sea_orm::{DatabaseTransaction, EntityTrait, QueryFilter};
 
-use super::lookup::{Codes, codes_in, pairs_in};
+use super::lookup::{self, Codes, codes_in, pairs_in};
 use super::master::{Context, MasterImport, rows_by_key};
 use super::{Change, File, Importer};
 use crate::core::fields::{Code, Name};
 use crate::core::import::cells::{boolean, number, text, whole};
 use crate::core::import::source::Record;
-use crate::core::import::{BATCH_ROWS, Cells, Column, Header};
-use crate::flows::master::sites::{InstalledQuantity, Site, SiteFields};
+use crate::core::import::{Cells, Column, Header};
+use crate::flows::master::sites::{InstalledQuantity, Site, SiteFields, write_installed};
 use crate::flows::master::sla_classes::{SlaClass, SlaClassFields};
 use crate::store::error::{AppError, AppResult};
 
@@ -32,10 +30,6 @@ impl MasterImport for SlaClass {
 
     fn conflict_columns() -> Vec<sla_class::Column> {
         vec![sla_class::Column::Code]
-    }
-
-    async fn references(_db: &DatabaseTransaction, _rows: &[Cells<'_>]) -> AppResult<()> {
-        Ok(())
     }
 
     async fn existing(
@@ -80,6 +74,7 @@ pub(crate) const SITE_COLUMNS: &[Column] = &[
 ];
 
 /// What the sites of a batch refer to.
+#[derive(Default)]
 pub(crate) struct SiteRefs {
     warehouses: Codes,
     sla_classes: Codes,
@@ -99,12 +94,7 @@ impl MasterImport for Site {
 
     async fn references(db: &DatabaseTransaction, rows: &[Cells<'_>]) -> AppResult<SiteRefs> {
         Ok(SiteRefs {
-            warehouses: Codes::load::<warehouse::Entity>(
-                db,
-                warehouse::Column::Code,
-                codes_in(rows, "serving_warehouse_code"),
-            )
-            .await?,
+            warehouses: lookup::warehouses(db, rows, &["serving_warehouse_code"]).await?,
             sla_classes: Codes::load::<sla_class::Entity>(
                 db,
                 sla_class::Column::Code,
@@ -182,16 +172,9 @@ impl Importer for InstalledBase {
         file: &mut File,
         rows: &[Record],
     ) -> AppResult<()> {
-        let mut cells: Vec<Cells> = rows.iter().map(|r| Cells::new(header, r)).collect();
-        let sites =
-            Codes::load::<site::Entity>(db, site::Column::Code, codes_in(&cells, "site_code"))
-                .await?;
-        let parts = Codes::load::<part::Entity>(
-            db,
-            part::Column::PartNumber,
-            codes_in(&cells, "part_number"),
-        )
-        .await?;
+        let mut cells = Cells::all(header, rows);
+        let sites = lookup::sites(db, &cells).await?;
+        let parts = lookup::parts(db, &cells).await?;
         let mut accepted = Vec::new();
         let mut errors = Vec::new();
         for c in &mut cells {
@@ -217,7 +200,8 @@ impl Importer for InstalledBase {
                 change != Change::Unchanged
             })
             .collect();
-        upsert_installed(db, &changed, now).await
+        let lines = changed.iter().map(|l| (l.site_id, l.part_id, l.quantity));
+        write_installed(db, lines, now).await
     }
 }
 
@@ -275,38 +259,4 @@ async fn stored_installed(
         .into_iter()
         .map(|r| ((r.site_id, r.part_id), r.quantity))
         .collect())
-}
-
-/// Writes the new and changed lines in one statement, as
-/// [`crate::flows::master::sites::set_installed`] writes one.
-async fn upsert_installed(
-    db: &DatabaseTransaction,
-    rows: &[&Installed],
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    debug_assert!(rows.len() <= BATCH_ROWS);
-    if rows.is_empty() {
-        return Ok(());
-    }
-    installed_base::Entity::insert_many(rows.iter().map(|r| installed_base::ActiveModel {
-        site_id: Set(r.site_id),
-        part_id: Set(r.part_id),
-        quantity: Set(r.quantity),
-        updated_at: Set(now),
-        ..Default::default()
-    }))
-    .on_conflict(
-        OnConflict::columns([
-            installed_base::Column::SiteId,
-            installed_base::Column::PartId,
-        ])
-        .update_columns([
-            installed_base::Column::Quantity,
-            installed_base::Column::UpdatedAt,
-        ])
-        .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
 }

@@ -29,10 +29,6 @@ impl MasterImport for Vendor {
         vec![vendor::Column::Code]
     }
 
-    async fn references(_db: &DatabaseTransaction, _rows: &[Cells<'_>]) -> AppResult<()> {
-        Ok(())
-    }
-
     async fn existing(
         db: &DatabaseTransaction,
         keys: &[String],

@@ -32,8 +32,10 @@ use chrono::{DateTime, Duration, Utc};
 use entities::stock_level::{self, Column as S};
 use entities::vocabulary::{Condition, ReorderLevelSource, VendorKind};
 use entities::{part, stock_balance, vendor, warehouse};
-use sea_orm::sea_query::{OnConflict, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -122,26 +124,39 @@ pub async fn set_level(
             format!("part {part_id} does not exist or is deactivated"),
         )
     })?;
-    let stmt = Query::insert()
-        .into_table(stock_level::Entity)
-        .columns([
-            S::PartId,
-            S::WarehouseId,
-            S::ReorderPoint,
-            S::MaxLevel,
-            S::Source,
-            S::UpdatedBy,
-            S::UpdatedAt,
-        ])
-        .values_panic([
-            part_id.into(),
-            warehouse_id.into(),
-            req.reorder_point.into(),
-            req.max_level.into(),
-            req.source.into(),
-            actor_id.into(),
-            now.into(),
-        ])
+    write_levels(db, [(warehouse_id, part_id, &req)], actor_id, now).await?;
+    let row = stock_level::Entity::find()
+        .filter(S::PartId.eq(part_id))
+        .filter(S::WarehouseId.eq(warehouse_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Internal("stock level vanished after upsert".into()))?;
+    Ok(ReorderLevel::from_row(row))
+}
+
+/// Sets the level of each `(warehouse_id, part_id, level)`, creating the
+/// new ones, in one statement (`INSERT .. ON CONFLICT DO UPDATE`; also a
+/// CSV import's batch).
+pub async fn write_levels<'r>(
+    db: &impl ConnectionTrait,
+    levels: impl IntoIterator<Item = (i64, i64, &'r ReorderLevelRequest)>,
+    actor_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let rows: Vec<stock_level::ActiveModel> = levels
+        .into_iter()
+        .map(|(warehouse_id, part_id, level)| stock_level::ActiveModel {
+            part_id: Set(part_id),
+            warehouse_id: Set(warehouse_id),
+            reorder_point: Set(level.reorder_point),
+            max_level: Set(level.max_level),
+            source: Set(level.source),
+            updated_by: Set(actor_id),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .collect();
+    stock_level::Entity::insert_many(rows)
         .on_conflict(
             OnConflict::columns([S::PartId, S::WarehouseId])
                 .update_columns([
@@ -153,15 +168,9 @@ pub async fn set_level(
                 ])
                 .to_owned(),
         )
-        .to_owned();
-    db.execute(&stmt).await?;
-    let row = stock_level::Entity::find()
-        .filter(S::PartId.eq(part_id))
-        .filter(S::WarehouseId.eq(warehouse_id))
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::Internal("stock level vanished after upsert".into()))?;
-    Ok(ReorderLevel::from_row(row))
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
 }
 
 /// Filters of `GET /api/v1/stock-levels`.

@@ -55,8 +55,10 @@ pub fn writers(kind: Kind) -> &'static [Role] {
     }
 }
 
-/// Import a CSV file (`Content-Type: text/csv`, UTF-8, comma-separated,
-/// header row naming the columns) of one kind: `parts`, `vendors`,
+/// Import a CSV file of one kind, all rows or none. Roles: by kind (below).
+///
+/// The file is `Content-Type: text/csv`, UTF-8, comma-separated, with a
+/// header row naming the columns. Kinds: `parts`, `vendors`,
 /// `sla-classes`, `sites`, `installed-base`, `stock-levels` and
 /// `demand-history` (roles: admin, planner), `warehouses` and `lanes`
 /// (admin), `opening-stock` (admin, warehouse). Rows are matched by natural
