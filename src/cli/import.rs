@@ -31,6 +31,10 @@ pub struct ImportArgs {
     pub dry_run: bool,
     #[command(flatten)]
     pub database: DatabaseArgs,
+    /// Create (and migrate) the database if it does not exist yet; without
+    /// this a missing database is an error.
+    #[arg(long)]
+    pub create: bool,
     /// The largest file taken, in bytes.
     #[arg(long, env = "SPARES_IMPORT_MAX_BYTES", default_value_t = DEFAULT_IMPORT_MAX_BYTES)]
     pub import_max_bytes: u64,
@@ -40,7 +44,12 @@ pub struct ImportArgs {
 /// to stderr as `line N, column: message`, and the exit code is 1.
 pub async fn run(args: &ImportArgs, out: &mut impl Write) -> Result<(), CliError> {
     let file = open(args)?;
-    let conn = db::connect_existing(&args.database.database_url, 2).await?;
+    let url = &args.database.database_url;
+    let conn = if args.create {
+        db::connect(url, 2).await?
+    } else {
+        db::connect_existing(url, 2).await?
+    };
     db::migrate(&conn).await?;
     let now = Clock::system().now();
     let actor_id = users::service_user(&conn, CLI_USER, Role::Admin, now).await?;

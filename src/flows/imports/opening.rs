@@ -12,8 +12,8 @@
 use std::collections::{HashMap, HashSet};
 
 use entities::vocabulary::{Condition, DocumentType, LocationKind, MovementType};
-use entities::{part, serial_unit, stock_document};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use entities::{part, serial_unit, stock_document, warehouse};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
 
 use super::lookup::{self, Codes, codes_in};
 use super::{Change, File, Importer};
@@ -99,6 +99,14 @@ impl OpeningStock {
         if new.is_empty() {
             return Ok(());
         }
+        // Two imports of one warehouse's opening stock at once: on
+        // PostgreSQL the second waits here for the first to end and then
+        // sees its document (SQLite writers take turns anyway).
+        warehouse::Entity::find()
+            .filter(warehouse::Column::Id.is_in(new.iter().map(|(id, _)| *id)))
+            .lock_exclusive()
+            .all(db)
+            .await?;
         let opened = stock_document::Entity::find()
             .filter(stock_document::Column::DocType.eq(DocumentType::OpeningBalance))
             .filter(stock_document::Column::WarehouseId.is_in(new.iter().map(|(id, _)| *id)))
