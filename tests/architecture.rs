@@ -38,7 +38,7 @@ const FORBIDDEN_CRATES: [(&str, &[&str]); 3] = [
 
 /// The modules of `flows`, by height: a flow may use flows strictly
 /// below it.
-const FLOW_HEIGHTS: [(&str, u8); 9] = [
+const FLOW_HEIGHTS: [(&str, u8); 10] = [
     ("allocation", 0),
     ("master", 0),
     ("users", 0),
@@ -46,6 +46,7 @@ const FLOW_HEIGHTS: [(&str, u8); 9] = [
     ("forecast_runs", 1),
     ("logistics", 2),
     ("replacement", 3),
+    ("imports", 3),
     ("planning_jobs", 4),
     ("demo", 5),
 ];

@@ -9,6 +9,7 @@ mod demo;
 mod forecast;
 mod forecast_runs;
 mod hardening;
+mod imports;
 mod kpis;
 mod ledger_model;
 mod master_data;

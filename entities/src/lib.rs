@@ -21,6 +21,7 @@ macro_rules! no_relations {
 }
 
 pub mod api_token;
+pub mod demand_history;
 pub mod demand_record;
 pub mod forecast_result;
 pub mod forecast_run;

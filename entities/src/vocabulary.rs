@@ -138,6 +138,9 @@ vocabulary!(
         ReturnToVendor = "return_to_vendor",
         /// Warehouse (or repair vendor, beyond repair) to scrap.
         Scrap = "scrap",
+        /// The stock a warehouse held when it started on the ledger, from
+        /// the `adjustment` counterparty (an opening-stock import).
+        OpeningBalance = "opening_balance",
     }
 );
 
@@ -157,6 +160,9 @@ vocabulary!(
         FieldReturn = "field_return",
         ReturnToVendor = "return_to_vendor",
         Scrap = "scrap",
+        /// A warehouse's stock when it started on the ledger: one per
+        /// warehouse until reversed.
+        OpeningBalance = "opening_balance",
     }
 );
 

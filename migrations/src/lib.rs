@@ -18,6 +18,7 @@ mod m20261123_000008_replacement_requests;
 mod m20261123_000009_planning_jobs;
 mod m20261201_000010_job_leases;
 mod m20261201_000012_cancelled_shipments;
+mod m20261210_000011_demand_history;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_planning_jobs::Migration),
             Box::new(m20261201_000010_job_leases::Migration),
             Box::new(m20261201_000012_cancelled_shipments::Migration),
+            Box::new(m20261210_000011_demand_history::Migration),
         ]
     }
 }

@@ -1,5 +1,7 @@
-//! The `spares` command line: the server, migrations, token bootstrap.
+//! The `spares` command line: the server, migrations, token bootstrap,
+//! CSV imports.
 pub mod forecast;
+pub mod import;
 pub mod logging;
 pub mod plan;
 pub mod policy;
@@ -78,6 +80,10 @@ pub enum Command {
     /// Simulate a scenario's stock policy as given: KPIs with 95 %
     /// confidence intervals.
     Simulate(plan::RunArgs),
+    /// Import a CSV file (parts, vendors, warehouses, lanes, sla-classes,
+    /// sites, installed-base, stock-levels, opening-stock, demand-history)
+    /// in one transaction: all rows or none.
+    Import(import::ImportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -253,6 +259,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Forecast(args) => forecast::run(&args, &mut out)?,
         Command::Plan(args) => plan::plan(&args, &mut out)?,
         Command::Simulate(args) => plan::simulate(&args, &mut out)?,
+        Command::Import(args) => import::run(&args, &mut out).await?,
         Command::Openapi => {
             writeln!(out, "{}", openapi_json())?;
         }

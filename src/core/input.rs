@@ -39,7 +39,9 @@ pub fn optional_decimal_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<D
     }
 }
 
-fn parse_decimal_text(text: &str) -> Result<Decimal, String> {
+/// The rule of [`decimal_text`] on a string, shared with CSV imports so a
+/// cell and a JSON field take exactly the same amounts.
+pub fn parse_decimal_text(text: &str) -> Result<Decimal, String> {
     let digits =
         |s: &str, max: usize| (1..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
     let shaped = match text.split_once('.') {

@@ -8,6 +8,8 @@
 //!   that collect every error, request deserializers that accept exactly
 //!   what the API documents, and the text fields (codes, names, free text,
 //!   currencies) that carry their rule and schema.
+//! - [`import`] — CSV imports: cells named by row and column, read into
+//!   the same values and checks as JSON bodies, streamed in batches.
 //! - [`clock`] — the time services are given: the system's, or one a test
 //!   or the demo generator moves.
 //! - [`calendar`] — business hours, time zones and holidays, in which SLA
@@ -27,6 +29,7 @@ pub mod calendar;
 pub mod clock;
 pub mod fields;
 pub mod forecast;
+pub mod import;
 pub mod input;
 pub mod money;
 pub mod plan;

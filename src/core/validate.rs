@@ -71,12 +71,7 @@ impl Validator {
 
     /// Line `i`'s `quantity`: 1 to [`MAX_LINE_QUANTITY`].
     pub fn line_quantity(&mut self, i: usize, quantity: i32) -> &mut Self {
-        self.range_i64(
-            &format!("lines[{i}].quantity"),
-            quantity.into(),
-            1,
-            MAX_LINE_QUANTITY.into(),
-        )
+        self.units(&format!("lines[{i}].quantity"), quantity)
     }
 
     /// Line `i` names `what` (its `key`) that no earlier line named; `seen`
@@ -142,6 +137,11 @@ impl Validator {
             field,
             format!("must be between {min} and {max}"),
         )
+    }
+
+    /// The units one document line moves: 1 to [`MAX_LINE_QUANTITY`].
+    pub fn units(&mut self, field: &str, quantity: i32) -> &mut Self {
+        self.range_i64(field, quantity.into(), 1, MAX_LINE_QUANTITY.into())
     }
 
     /// A finite number within `min..=max`.

@@ -5,6 +5,7 @@
 pub mod allocation;
 pub mod demo;
 pub mod forecast_runs;
+pub mod imports;
 pub mod logistics;
 pub mod master;
 pub mod planning_jobs;

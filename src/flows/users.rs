@@ -111,11 +111,37 @@ pub async fn create_token(
         "must not start or end with white space",
     );
     v.finish()?;
+    let user_row = find_or_create_user(db, name, role, now).await?;
+    let secret = new_token_secret();
+    let row = api_token::ActiveModel {
+        user_id: Set(user_row.id),
+        token_hash: Set(hash_token(&secret)),
+        prefix: Set(secret[..12].to_owned()),
+        created_at: Set(now),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(NewToken {
+        token: secret,
+        info: token_info(row, &user_row)?,
+    })
+}
+
+/// User `name`, created with `role` if new. An existing user keeps its one
+/// role (another is refused) and must be active.
+async fn find_or_create_user(
+    db: &impl ConnectionTrait,
+    name: &str,
+    role: Role,
+    now: DateTime<Utc>,
+) -> AppResult<user::Model> {
     let existing = user::Entity::find()
         .filter(user::Column::Name.eq(name))
         .one(db)
         .await?;
-    let user_row = match existing {
+    Ok(match existing {
         Some(u) if u.role != role => {
             return Err(AppError::Conflict(format!(
                 "user `{name}` exists with role {}; a user has exactly one role",
@@ -137,22 +163,19 @@ pub async fn create_token(
             .insert(db)
             .await?
         }
-    };
-    let secret = new_token_secret();
-    let row = api_token::ActiveModel {
-        user_id: Set(user_row.id),
-        token_hash: Set(hash_token(&secret)),
-        prefix: Set(secret[..12].to_owned()),
-        created_at: Set(now),
-        revoked_at: Set(None),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(NewToken {
-        token: secret,
-        info: token_info(row, &user_row)?,
     })
+}
+
+/// The id of the user a command-line job acts as (e.g. `spares import`),
+/// created with `role` on first use, so what it writes is recorded under a
+/// name like any other change.
+pub async fn service_user(
+    db: &impl ConnectionTrait,
+    name: &str,
+    role: Role,
+    now: DateTime<Utc>,
+) -> AppResult<i64> {
+    Ok(find_or_create_user(db, name, role, now).await?.id)
 }
 
 fn token_info(row: api_token::Model, user_row: &user::Model) -> AppResult<TokenInfo> {

@@ -6,6 +6,8 @@ use std::time::Duration;
 /// The embedded default: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://spares.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+/// The largest CSV file an import takes unless configured: 50 MiB.
+pub const DEFAULT_IMPORT_MAX_BYTES: u64 = 50 * 1024 * 1024;
 
 /// Where the data lives.
 #[derive(Debug, Clone, clap::Args)]
@@ -42,6 +44,10 @@ pub struct ServeArgs {
     /// Largest accepted request body in bytes.
     #[arg(long, env = "SPARES_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Largest CSV file `POST /api/v1/imports/{kind}` takes, in bytes (the
+    /// JSON body limit does not apply to imports).
+    #[arg(long, env = "SPARES_IMPORT_MAX_BYTES", default_value_t = DEFAULT_IMPORT_MAX_BYTES)]
+    pub import_max_bytes: u64,
     /// Database connection pool size.
     #[arg(long, env = "SPARES_DB_POOL_SIZE", default_value_t = 16)]
     pub db_pool_size: u32,
@@ -65,6 +71,7 @@ impl ServeArgs {
             demo_seed: crate::flows::demo::DEFAULT_SEED,
             request_timeout_secs: 30,
             max_body_bytes: 1024 * 1024,
+            import_max_bytes: DEFAULT_IMPORT_MAX_BYTES,
             db_pool_size: 16,
             job_lease_secs: 30,
         }

@@ -27,6 +27,7 @@ use crate::http::problem::Problem;
         (name = "planning", description = "Plans and simulations as background jobs; adopting a plan into stock levels (4.2.1)"),
         (name = "stock", description = "The stock ledger: receipts, issues, reservations, condition changes, reversals (4.2.3)"),
         (name = "logistics", description = "Transfers, shipments with proof of delivery, purchasing, repair, returns, scrap (4.2.2, 4.2.4-4.2.6)"),
+        (name = "imports", description = "CSV imports of parts, vendors, the network, sites, installed base, stock levels, opening stock and demand history"),
         (name = "requests", description = "Engineers' replacement-part requests: SLA deadlines, sourcing, backorders, dispatch, returns, demand records, KPIs (4.1.3 into 4.2)"),
     )
 )]

@@ -43,6 +43,8 @@ pub struct AppState {
     pub clock: Clock,
     /// This application's request counters, which `/metrics` serves.
     pub metrics: Arc<metrics::Metrics>,
+    /// The largest CSV file an import takes (`--import-max-bytes`).
+    pub import_max_bytes: u64,
 }
 
 /// All routes with their OpenAPI descriptions, before state and middleware.
@@ -66,6 +68,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(kpis::router())
         .merge(replacement_requests::router())
         .merge(planning::router())
+        .merge(imports::router())
 }
 
 /// The OpenAPI document of the whole API.

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use entities::vocabulary::Role;
 
-use crate::store::error::{AppError, FieldError};
+use crate::store::error::{AppError, CellError, FieldError};
 
 impl AppError {
     /// The HTTP status answering this error.
@@ -18,7 +18,9 @@ impl AppError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UriTooLong => StatusCode::URI_TOO_LONG,
-            Self::Validation(_) | Self::ConstraintViolation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::ConstraintViolation(_) | Self::ImportRejected(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) | Self::RouteNotFound => StatusCode::NOT_FOUND,
@@ -46,6 +48,7 @@ impl AppError {
             Self::PayloadTooLarge => "Payload too large",
             Self::UriTooLong => "URI too long",
             Self::Validation(_) => "Validation failed",
+            Self::ImportRejected(_) => "Import rejected",
             Self::ConstraintViolation(_) => "Constraint violation",
             Self::Unauthorized => "Unauthorized",
             Self::Forbidden { .. } => "Forbidden",
@@ -78,6 +81,11 @@ impl AppError {
                 .map(|e| format!("{}: {}", e.field, e.message))
                 .collect::<Vec<_>>()
                 .join("; "),
+            Self::ImportRejected(rejected) => format!(
+                "nothing was imported: {}{} problem(s) in the file, each named by row and column in `errors`",
+                rejected.errors.len(),
+                if rejected.truncated { "+" } else { "" }
+            ),
             other => other.to_string(),
         }
     }
@@ -89,20 +97,10 @@ impl AppError {
             status: self.status().as_u16(),
             detail: self.detail(),
             code: self.code().to_owned(),
-            errors: match self {
-                Self::Validation(errors) => errors.clone(),
-                Self::AlreadyExists { field, .. } => {
-                    vec![FieldError::new(*field, "already exists")]
-                }
-                Self::BadParameter { what, detail } => vec![FieldError::new(*what, detail.clone())],
-                Self::InsufficientStock { shortages } => shortages
-                    .iter()
-                    .filter_map(|s| {
-                        s.line
-                            .map(|l| FieldError::new(format!("lines[{l}].quantity"), s.to_string()))
-                    })
-                    .collect(),
-                _ => Vec::new(),
+            errors: self.problem_items(),
+            errors_truncated: match self {
+                Self::ImportRejected(rejected) => Some(rejected.truncated),
+                _ => None,
             },
             current_state: match self {
                 Self::InvalidTransition { current, .. } => Some(current.clone()),
@@ -126,6 +124,45 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// The entries of a problem's `errors`: the fields or cells it is about.
+    fn problem_items(&self) -> Vec<ProblemItem> {
+        let fields = match self {
+            Self::ImportRejected(rejected) => {
+                return rejected
+                    .errors
+                    .iter()
+                    .cloned()
+                    .map(ProblemItem::Cell)
+                    .collect();
+            }
+            Self::Validation(errors) => errors.clone(),
+            Self::AlreadyExists { field, .. } => {
+                vec![FieldError::new(*field, "already exists")]
+            }
+            Self::BadParameter { what, detail } => vec![FieldError::new(*what, detail.clone())],
+            Self::InsufficientStock { shortages } => shortages
+                .iter()
+                .filter_map(|s| {
+                    s.line
+                        .map(|l| FieldError::new(format!("lines[{l}].quantity"), s.to_string()))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        fields.into_iter().map(ProblemItem::Field).collect()
+    }
+}
+
+/// One entry of a problem's `errors`: a field of the request, or (for
+/// `import_rejected`) a cell of the imported file by row and column.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ProblemItem {
+    Field(FieldError),
+    Cell(CellError),
+}
+
 /// The body of every error response (`application/problem+json`).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
@@ -137,9 +174,13 @@ pub struct Problem {
     pub detail: String,
     /// Stable machine-readable code, e.g. `validation_failed`, `not_found`.
     pub code: String,
-    /// The invalid fields, when the problem is about specific fields.
+    /// The invalid fields, when the problem is about specific fields; for
+    /// `import_rejected`, the refused cells (`row`, `column`, `message`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<FieldError>,
+    pub errors: Vec<ProblemItem>,
+    /// For `import_rejected`: more problems were found than `errors` lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors_truncated: Option<bool>,
     /// For `invalid_transition`: the document's current state.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_state: Option<String>,

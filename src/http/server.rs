@@ -114,6 +114,7 @@ impl Application {
             db: db.clone(),
             clock,
             metrics,
+            import_max_bytes: args.import_max_bytes,
         };
         let router = http::app(state, args.request_timeout(), args.max_body_bytes);
         Ok(Application {

@@ -11,6 +11,7 @@
 use entities::vocabulary::{Condition, Role};
 use sea_orm::DbErr;
 
+pub use crate::core::import::{CellError, Rejected};
 pub use crate::core::validate::{Corrupt, FieldError, Invalid};
 
 /// One line of a document that asks for more than a warehouse has.
@@ -67,6 +68,9 @@ pub enum AppError {
     Validation(Vec<FieldError>),
     #[error("invalid {what}: {detail}")]
     BadParameter { what: &'static str, detail: String },
+    /// A CSV import refused: every bad cell by row and column.
+    #[error("the file was not imported: {}", cell_list(&.0.errors))]
+    ImportRejected(Rejected),
     #[error("authentication required")]
     Unauthorized,
     #[error(
@@ -142,6 +146,7 @@ impl AppError {
             Self::PayloadTooLarge => "payload_too_large",
             Self::UriTooLong => "uri_too_long",
             Self::Validation(_) => "validation_failed",
+            Self::ImportRejected(_) => "import_rejected",
             Self::ConstraintViolation(_) => "constraint_violation",
             Self::Unauthorized => "unauthorized",
             Self::Forbidden { .. } => "forbidden",
@@ -237,6 +242,15 @@ pub fn unique_as(err: DbErr, resource: &'static str, field: &'static str) -> App
     } else {
         AppError::from(err)
     }
+}
+
+/// `line 3, unit_cost: message; ...`, for logs and the CLI.
+fn cell_list(errors: &[CellError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("line {}, {}: {}", e.row, e.column, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// `field: message; field: message`, for logs and the CLI.

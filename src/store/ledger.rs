@@ -270,7 +270,19 @@ pub async fn post(
     moves: Vec<NewMovement>,
     now: DateTime<Utc>,
 ) -> AppResult<Posting> {
-    let document = stock_document::ActiveModel {
+    let document = open(db, doc, now).await?;
+    post_into(db, document, moves, now).await
+}
+
+/// Writes the header of document `doc`, which [`post_into`] then gives its
+/// movements: a document too long to hold in memory (an opening balance
+/// read from a file) is posted batch by batch in one transaction.
+pub async fn open(
+    db: &impl ConnectionTrait,
+    doc: NewDocument,
+    now: DateTime<Utc>,
+) -> AppResult<stock_document::Model> {
+    Ok(stock_document::ActiveModel {
         doc_type: Set(doc.doc_type),
         warehouse_id: Set(doc.warehouse_id),
         reference: Set(doc.reference),
@@ -283,8 +295,19 @@ pub async fn post(
         ..Default::default()
     }
     .insert(db)
-    .await?;
+    .await?)
+}
 
+/// Posts `moves` into `document` (opened by [`open`]) in the caller's
+/// transaction: the balances, the movements and the units they carry. The
+/// answer shows the document with these movements.
+pub async fn post_into(
+    db: &impl ConnectionTrait,
+    document: stock_document::Model,
+    moves: Vec<NewMovement>,
+    now: DateTime<Utc>,
+) -> AppResult<Posting> {
+    let actor_id = document.created_by;
     let good_arrivals = change_balances(db, &moves, now).await?;
 
     // One statement tells each part's serial tracking; any refusal below
@@ -308,7 +331,7 @@ pub async fn post(
         to_id: Set(m.to.id),
         to_condition: Set(m.to_condition),
         movement_type: Set(m.movement_type),
-        actor_id: Set(doc.actor_id),
+        actor_id: Set(actor_id),
         reverses_movement_id: Set(m.reverses_movement_id),
         created_at: Set(now),
         ..Default::default()

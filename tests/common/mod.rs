@@ -201,20 +201,33 @@ impl Resp {
 
 impl TestApp {
     pub async fn start(backend: Backend) -> Option<TestApp> {
-        Self::launch(backend, false).await
+        Self::launch(backend, false, |_| {}).await
+    }
+
+    /// [`TestApp::start`] with settings of its own (e.g. a small import limit).
+    pub async fn start_with(
+        backend: Backend,
+        configure: impl FnOnce(&mut ServeArgs),
+    ) -> Option<TestApp> {
+        Self::launch(backend, false, configure).await
     }
 
     /// `serve --demo` on a fresh database: the demo is built, and the
     /// tokens are those of the demo's users.
     pub async fn start_demo(backend: Backend) -> Option<TestApp> {
-        Self::launch(backend, true).await
+        Self::launch(backend, true, |_| {}).await
     }
 
-    async fn launch(backend: Backend, demo: bool) -> Option<TestApp> {
+    async fn launch(
+        backend: Backend,
+        demo: bool,
+        configure: impl FnOnce(&mut ServeArgs),
+    ) -> Option<TestApp> {
         let (database_url, guard) = fresh_database(backend).await?;
         let mut args = ServeArgs::new(&database_url, "127.0.0.1:0".parse().expect("addr"));
         args.db_pool_size = 8;
         args.demo = demo;
+        configure(&mut args);
         let clock = Clock::shifted();
         let app = Application::build_with_clock(&args, clock.clone())
             .await

@@ -39,6 +39,20 @@ pub async fn post(
     Ok(posting.document)
 }
 
+/// Posts `moves` into a document opened with [`ledger::open`] (see
+/// [`ledger::post_into`]) and sources the backordered requests of every
+/// part whose good stock they raised.
+pub async fn post_into(
+    db: &impl ConnectionTrait,
+    document: entities::stock_document::Model,
+    moves: Vec<NewMovement>,
+    now: DateTime<Utc>,
+) -> AppResult<Document> {
+    let posting = ledger::post_into(db, document, moves, now).await?;
+    backorders::fill(db, &posting.good_arrivals, now).await?;
+    Ok(posting.document)
+}
+
 /// Releases a reservation (see [`reservations::release`]); released good
 /// units may fill a backordered request at once.
 pub async fn release(

@@ -6,7 +6,14 @@
 //! transfer between warehouses is not demand. Buckets are UTC calendar
 //! months or ISO weeks (Monday to Sunday); only complete buckets are used,
 //! so the history ends where the current bucket begins.
-use std::collections::BTreeMap;
+//!
+//! Before the ledger began, demand comes from the history a company
+//! imported (`demand_history`, in the run's own bucket: months for monthly
+//! runs, weeks for weekly ones): a period counts for a part and warehouse
+//! if it ends before the bucket of the part's first movement at that
+//! warehouse, from which on the ledger speaks. A site's history counts for
+//! the warehouse serving the site now.
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use entities::stock_movement::{self, Column as M};
@@ -113,6 +120,9 @@ pub async fn demand_series(
                 .or_insert_with(|| vec![0.0; periods])[i] += sign * f64::from(m.quantity);
         }
     }
+    for (key, i, units) in imported(db, bucket, from, to, warehouse_id, part_ids).await? {
+        by_key.entry(key).or_insert_with(|| vec![0.0; periods])[i] += units;
+    }
     if let (Some(ids), Some(wh)) = (part_ids, warehouse_id) {
         for id in ids {
             by_key
@@ -129,6 +139,119 @@ pub async fn demand_series(
             // below zero; demand is never negative.
             values: values.into_iter().map(|v| v.max(0.0)).collect(),
         })
+        .collect())
+}
+
+/// Imported history in `[from, to)`: `((part, warehouse), bucket index,
+/// units)` for each period before the part's first movement at the
+/// warehouse.
+async fn imported(
+    db: &impl ConnectionTrait,
+    bucket: Bucket,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    warehouse_id: Option<i64>,
+    part_ids: Option<&[i64]>,
+) -> AppResult<Vec<((i64, i64), usize, f64)>> {
+    use entities::demand_history::{self, Column as H};
+    let mut q = demand_history::Entity::find()
+        .filter(H::Bucket.eq(bucket))
+        .filter(H::PeriodStart.gte(from))
+        .filter(H::PeriodStart.lt(to));
+    if let Some(ids) = part_ids {
+        q = q.filter(H::PartId.is_in(ids.iter().copied()));
+    }
+    let rows = q.all(db).await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let serving = serving_warehouses(db, rows.iter().filter_map(|r| r.site_id)).await?;
+    let parts: Vec<i64> = rows.iter().map(|r| r.part_id).collect();
+    let firsts = first_movements(db, &parts).await?;
+    let periods = bucket.index(from, to);
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let wh = r
+                .warehouse_id
+                .or_else(|| serving.get(&r.site_id?).copied())?;
+            let key = (r.part_id, wh);
+            let ledger_began = firsts.get(&key).map(|t| bucket.start_of(*t));
+            let i = bucket.index(from, r.period_start);
+            let before_ledger = ledger_began.is_none_or(|began| r.period_start < began);
+            (warehouse_id.is_none_or(|w| w == wh) && before_ledger && i < periods)
+                .then(|| (key, i, f64::from(r.quantity)))
+        })
+        .collect())
+}
+
+/// The warehouse serving each of `sites`.
+async fn serving_warehouses(
+    db: &impl ConnectionTrait,
+    sites: impl Iterator<Item = i64>,
+) -> AppResult<HashMap<i64, i64>> {
+    use entities::site;
+    let ids: BTreeSet<i64> = sites.collect();
+    let mut serving = HashMap::new();
+    for chunk in ids.iter().copied().collect::<Vec<_>>().chunks(500) {
+        for s in site::Entity::find()
+            .filter(site::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            serving.insert(s.id, s.serving_warehouse_id);
+        }
+    }
+    Ok(serving)
+}
+
+/// When each of `parts` first moved into or out of each warehouse.
+async fn first_movements(
+    db: &impl ConnectionTrait,
+    parts: &[i64],
+) -> AppResult<HashMap<(i64, i64), DateTime<Utc>>> {
+    use sea_orm::QuerySelect;
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let parts: BTreeSet<i64> = parts.iter().copied().collect();
+    let parts: Vec<i64> = parts.into_iter().collect();
+    // The first movement is the one with the lowest id: ids grow with time.
+    let mut first_ids: BTreeMap<(i64, i64), i64> = BTreeMap::new();
+    for chunk in parts.chunks(500) {
+        for (kind, id) in [(M::FromKind, M::FromId), (M::ToKind, M::ToId)] {
+            let rows: Vec<(i64, Option<i64>, Option<i64>)> = stock_movement::Entity::find()
+                .select_only()
+                .column(M::PartId)
+                .column(id)
+                .column_as(Expr::col(M::Id).min(), "first_id")
+                .filter(kind.eq(LocationKind::Warehouse))
+                .filter(M::PartId.is_in(chunk.iter().copied()))
+                .group_by(M::PartId)
+                .group_by(id)
+                .into_tuple()
+                .all(db)
+                .await?;
+            for (part, warehouse, first) in rows {
+                if let (Some(wh), Some(first)) = (warehouse, first) {
+                    let e = first_ids.entry((part, wh)).or_insert(first);
+                    *e = Ord::min(*e, first);
+                }
+            }
+        }
+    }
+    let ids: Vec<i64> = first_ids.values().copied().collect();
+    let mut at = HashMap::new();
+    for chunk in ids.chunks(500) {
+        for m in stock_movement::Entity::find()
+            .filter(M::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            at.insert(m.id, m.created_at);
+        }
+    }
+    Ok(first_ids
+        .into_iter()
+        .filter_map(|(key, id)| Some((key, *at.get(&id)?)))
         .collect())
 }
 

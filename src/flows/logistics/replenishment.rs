@@ -32,8 +32,11 @@ use chrono::{DateTime, Duration, Utc};
 use entities::stock_level::{self, Column as S};
 use entities::vocabulary::{Condition, ReorderLevelSource, VendorKind};
 use entities::{part, stock_balance, vendor, warehouse};
-use sea_orm::sea_query::{OnConflict, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QueryTrait};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QueryTrait,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -58,6 +61,23 @@ pub struct ReorderLevelRequest {
     /// `manual` unless said.
     #[serde(default)]
     pub source: ReorderLevelSource,
+}
+
+impl ReorderLevelRequest {
+    /// Both levels 0 to [`MAX_LINE_QUANTITY`], the maximum at least the
+    /// reorder point.
+    pub fn validate(&self) -> AppResult<()> {
+        let mut v = Validator::new();
+        let max = i64::from(MAX_LINE_QUANTITY);
+        v.range_i64("reorder_point", self.reorder_point.into(), 0, max)
+            .range_i64("max_level", self.max_level.into(), 0, max)
+            .check(
+                self.max_level >= self.reorder_point,
+                "max_level",
+                "must be at least reorder_point",
+            );
+        Ok(v.finish()?)
+    }
 }
 
 /// A part's reorder point and maximum level in a warehouse.
@@ -97,16 +117,7 @@ pub async fn set_level(
     req: ReorderLevelRequest,
     now: DateTime<Utc>,
 ) -> AppResult<ReorderLevel> {
-    let mut v = Validator::new();
-    let max = i64::from(MAX_LINE_QUANTITY);
-    v.range_i64("reorder_point", req.reorder_point.into(), 0, max)
-        .range_i64("max_level", req.max_level.into(), 0, max)
-        .check(
-            req.max_level >= req.reorder_point,
-            "max_level",
-            "must be at least reorder_point",
-        );
-    v.finish()?;
+    req.validate()?;
     active_warehouse(db, warehouse_id, "warehouse_id").await?;
     active_parts(db, &[part_id]).await.map_err(|_| {
         AppError::field(
@@ -114,26 +125,39 @@ pub async fn set_level(
             format!("part {part_id} does not exist or is deactivated"),
         )
     })?;
-    let stmt = Query::insert()
-        .into_table(stock_level::Entity)
-        .columns([
-            S::PartId,
-            S::WarehouseId,
-            S::ReorderPoint,
-            S::MaxLevel,
-            S::Source,
-            S::UpdatedBy,
-            S::UpdatedAt,
-        ])
-        .values_panic([
-            part_id.into(),
-            warehouse_id.into(),
-            req.reorder_point.into(),
-            req.max_level.into(),
-            req.source.into(),
-            actor_id.into(),
-            now.into(),
-        ])
+    write_levels(db, [(warehouse_id, part_id, &req)], actor_id, now).await?;
+    let row = stock_level::Entity::find()
+        .filter(S::PartId.eq(part_id))
+        .filter(S::WarehouseId.eq(warehouse_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Internal("stock level vanished after upsert".into()))?;
+    Ok(ReorderLevel::from_row(row))
+}
+
+/// Sets the level of each `(warehouse_id, part_id, level)`, creating the
+/// new ones, in one statement (`INSERT .. ON CONFLICT DO UPDATE`; also a
+/// CSV import's batch).
+pub async fn write_levels<'r>(
+    db: &impl ConnectionTrait,
+    levels: impl IntoIterator<Item = (i64, i64, &'r ReorderLevelRequest)>,
+    actor_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let rows: Vec<stock_level::ActiveModel> = levels
+        .into_iter()
+        .map(|(warehouse_id, part_id, level)| stock_level::ActiveModel {
+            part_id: Set(part_id),
+            warehouse_id: Set(warehouse_id),
+            reorder_point: Set(level.reorder_point),
+            max_level: Set(level.max_level),
+            source: Set(level.source),
+            updated_by: Set(actor_id),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .collect();
+    stock_level::Entity::insert_many(rows)
         .on_conflict(
             OnConflict::columns([S::PartId, S::WarehouseId])
                 .update_columns([
@@ -145,15 +169,9 @@ pub async fn set_level(
                 ])
                 .to_owned(),
         )
-        .to_owned();
-    db.execute(&stmt).await?;
-    let row = stock_level::Entity::find()
-        .filter(S::PartId.eq(part_id))
-        .filter(S::WarehouseId.eq(warehouse_id))
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::Internal("stock level vanished after upsert".into()))?;
-    Ok(ReorderLevel::from_row(row))
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
 }
 
 /// Filters of `GET /api/v1/stock-levels`.

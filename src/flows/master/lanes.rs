@@ -22,7 +22,7 @@ use crate::store::error::AppResult;
 pub const MAX_TRANSIT_HOURS: f64 = 8760.0;
 
 /// The body of `POST /api/v1/lanes`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LaneFields {
     /// The shipping warehouse; must exist and be active.

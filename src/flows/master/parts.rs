@@ -1,4 +1,6 @@
 //! Part master data.
+use std::collections::HashSet;
+
 use chrono::Utc;
 use entities::part;
 use entities::stock_movement;
@@ -17,7 +19,7 @@ use crate::core::{Money, Validator};
 use crate::store::error::{AppError, AppResult};
 
 /// The editable fields of a part; the body of `POST /api/v1/parts`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PartFields {
     /// Unique part number.
@@ -53,6 +55,27 @@ pub struct PartFields {
     pub serialized: bool,
     #[serde(default = "default_lifecycle")]
     pub lifecycle: Lifecycle,
+}
+
+impl PartFields {
+    /// A part with the fields a create body must give, and every other at
+    /// the default it gets when the body leaves it out.
+    pub fn new(part_number: Code, unit_cost: Decimal, kind: PartKind) -> PartFields {
+        PartFields {
+            part_number,
+            description: FreeText::default(),
+            unit_of_measure: default_uom(),
+            unit_cost,
+            currency: Currency::eur(),
+            kind,
+            criticality: default_criticality(),
+            annual_failure_rate: 0.0,
+            lead_time_days: 0,
+            repair_turnaround_days: 0,
+            serialized: false,
+            lifecycle: default_lifecycle(),
+        }
+    }
 }
 
 fn default_uom() -> String {
@@ -254,17 +277,31 @@ impl MasterResource for Part {
         if after.serialized == before.serialized {
             return Ok(());
         }
-        let moved = stock_movement::Entity::find()
-            .filter(stock_movement::Column::PartId.eq(id))
-            .one(db)
-            .await?
-            .is_some();
-        if moved {
-            return Err(AppError::Conflict(format!(
-                "part {} has stock movements; whether it is serialized can no longer change",
-                before.part_number.as_str()
+        if !moved_parts(db, &[id]).await?.is_empty() {
+            return Err(AppError::Conflict(serialized_is_fixed(
+                before.part_number.as_str(),
             )));
         }
         Ok(())
     }
+}
+
+/// Which of `ids` have stock movements, in one query: whether such a part
+/// is serialized can no longer change.
+pub async fn moved_parts(db: &impl ConnectionTrait, ids: &[i64]) -> AppResult<HashSet<i64>> {
+    use sea_orm::QuerySelect;
+    let moved: Vec<i64> = stock_movement::Entity::find()
+        .select_only()
+        .column(stock_movement::Column::PartId)
+        .distinct()
+        .filter(stock_movement::Column::PartId.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(moved.into_iter().collect())
+}
+
+/// Why a moved part's serial tracking stays as it is.
+pub fn serialized_is_fixed(part_number: &str) -> String {
+    format!("part {part_number} has stock movements; whether it is serialized can no longer change")
 }

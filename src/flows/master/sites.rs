@@ -53,7 +53,7 @@ impl ToSchema for TimeZoneName {
 }
 
 /// The editable fields of a site; the body of `POST /api/v1/sites`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SiteFields {
     /// Unique site code.
@@ -259,6 +259,15 @@ pub struct InstalledQuantity {
     pub quantity: i32,
 }
 
+impl InstalledQuantity {
+    /// 0 to [`MAX_INSTALLED`] units.
+    pub fn validate(&self) -> AppResult<()> {
+        let mut v = Validator::new();
+        v.range_i64("quantity", self.quantity.into(), 0, MAX_INSTALLED.into());
+        Ok(v.finish()?)
+    }
+}
+
 /// One part installed at a site.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SiteInstalledPart {
@@ -366,8 +375,9 @@ pub async fn part_installed_base(
 }
 
 /// Sets how many units of a part are installed at a site, creating the
-/// line if it is new. One statement (`INSERT .. ON CONFLICT DO UPDATE`), so
-/// two planners setting the same line at once both succeed, last one wins.
+/// line if it is new. One statement (`INSERT .. ON CONFLICT DO UPDATE`, in
+/// [`write_installed`]), so two planners setting the same line at once both
+/// succeed, last one wins.
 pub async fn set_installed(
     db: &impl ConnectionTrait,
     site_id: i64,
@@ -375,31 +385,10 @@ pub async fn set_installed(
     body: InstalledQuantity,
     now: DateTime<Utc>,
 ) -> AppResult<SiteInstalledPart> {
-    let mut v = Validator::new();
-    v.range_i64("quantity", body.quantity.into(), 0, MAX_INSTALLED.into());
-    v.finish()?;
+    body.validate()?;
     find::<Site>(db, site_id).await?;
     let part = find::<Part>(db, part_id).await?;
-    installed_base::Entity::insert(installed_base::ActiveModel {
-        site_id: Set(site_id),
-        part_id: Set(part_id),
-        quantity: Set(body.quantity),
-        updated_at: Set(now),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::columns([
-            installed_base::Column::SiteId,
-            installed_base::Column::PartId,
-        ])
-        .update_columns([
-            installed_base::Column::Quantity,
-            installed_base::Column::UpdatedAt,
-        ])
-        .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await?;
+    write_installed(db, [(site_id, part_id, body.quantity)], now).await?;
     let line = installed_base::Entity::find()
         .filter(installed_base::Column::SiteId.eq(site_id))
         .filter(installed_base::Column::PartId.eq(part_id))
@@ -412,4 +401,38 @@ pub async fn set_installed(
         quantity: line.quantity,
         updated_at: line.updated_at,
     })
+}
+
+/// Sets the quantity of each `(site_id, part_id, quantity)` line, creating
+/// the new ones, in one statement (also a CSV import's batch).
+pub async fn write_installed(
+    db: &impl ConnectionTrait,
+    lines: impl IntoIterator<Item = (i64, i64, i32)>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let rows: Vec<installed_base::ActiveModel> = lines
+        .into_iter()
+        .map(|(site_id, part_id, quantity)| installed_base::ActiveModel {
+            site_id: Set(site_id),
+            part_id: Set(part_id),
+            quantity: Set(quantity),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .collect();
+    installed_base::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([
+                installed_base::Column::SiteId,
+                installed_base::Column::PartId,
+            ])
+            .update_columns([
+                installed_base::Column::Quantity,
+                installed_base::Column::UpdatedAt,
+            ])
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
 }

@@ -16,7 +16,7 @@ use crate::store::error::AppResult;
 pub const MAX_RESPONSE_MINUTES: i32 = 43_200;
 
 /// The editable fields of an SLA class; the body of `POST /api/v1/sla-classes`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SlaClassFields {
     /// Unique code.

@@ -17,7 +17,7 @@ use crate::store::error::AppResult;
 pub const MAX_DAYS: i32 = 3650;
 
 /// The editable fields of a vendor; the body of `POST /api/v1/vendors`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VendorFields {
     /// Unique vendor code.

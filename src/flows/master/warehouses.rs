@@ -22,7 +22,7 @@ use crate::core::input::double_option;
 use crate::store::error::{AppError, AppResult};
 
 /// The editable fields of a warehouse; the body of `POST /api/v1/warehouses`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WarehouseFields {
     /// Unique warehouse code.

@@ -375,8 +375,8 @@ pub async fn change_condition(
     .await
 }
 
-/// Posts the exact opposite of receipt, issue or condition-change document
-/// `id`. A document is reversed at most once. Refused whole when the stock the original brought in has
+/// Posts the exact opposite of receipt, issue, condition-change or
+/// opening-balance document `id`. A document is reversed at most once. Refused whole when the stock the original brought in has
 /// since left.
 pub async fn reverse(
     db: &impl ConnectionTrait,
@@ -392,13 +392,18 @@ pub async fn reverse(
         .await?
         .ok_or(AppError::NotFound("document"))?;
     allocation::refuse_dispatch_document(db, id).await?;
-    // Only plain warehouse documents are reversed here. A reversal is not
-    // reversed again (post the original again instead), and documents owned
-    // by a flow (stocktake, transfer, purchase, repair, return, scrap) are
-    // undone through that flow, which keeps its own state in step.
+    // Only plain warehouse documents are reversed here (an opening balance
+    // too, so a wrong opening-stock import can be undone and imported
+    // again). A reversal is not reversed again (post the original again
+    // instead), and documents owned by a flow (stocktake, transfer,
+    // purchase, repair, return, scrap) are undone through that flow, which
+    // keeps its own state in step.
     if !matches!(
         original.doc_type,
-        DocumentType::Receipt | DocumentType::Issue | DocumentType::ConditionChange
+        DocumentType::Receipt
+            | DocumentType::Issue
+            | DocumentType::ConditionChange
+            | DocumentType::OpeningBalance
     ) {
         return Err(AppError::InvalidTransition {
             what: "document",

@@ -1,6 +1,7 @@
 //! One router per area of the API, each with its OpenAPI description.
 pub mod admin;
 pub mod forecasts;
+pub mod imports;
 pub mod kpis;
 mod master;
 pub mod network;
