@@ -4,13 +4,15 @@
 //! [`verify`] proves the balances from the ledger at any time. The store
 //! knows tables, not flows: it never names a replacement request, a
 //! transfer or a backorder. [`gauges`] reads the pool and row counts that
-//! `/metrics` reports.
+//! `/metrics` reports; [`natural_keys`] pairs ids with the part numbers
+//! and codes people use.
 pub mod balances;
 pub mod db;
 pub mod error;
 pub mod gauges;
 pub mod ledger;
 pub mod location;
+pub mod natural_keys;
 pub mod lookups;
 pub mod paging;
 pub mod reservations;

@@ -1,0 +1,219 @@
+//! Natural keys beside ids: the rule that pairs an id field naming a part,
+//! warehouse, site, vendor or SLA class with the key people use for it
+//! (`part_id` with `part_number`, `from_warehouse_id` with
+//! `from_warehouse_code`), and the lookups both ways.
+//!
+//! The domain speaks ids; people speak part numbers and codes. The API's
+//! edge translates with this one rule: responses and exports carry the
+//! natural key beside every id, request bodies may give the natural key
+//! instead of the id.
+use std::collections::{BTreeSet, HashMap};
+
+use entities::{part, site, sla_class, vendor, warehouse};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+
+use crate::store::error::AppResult;
+
+/// The master data a natural key can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Master {
+    Part,
+    Warehouse,
+    Site,
+    Vendor,
+    SlaClass,
+}
+
+impl Master {
+    /// What a person calls one, for messages: "part", "warehouse", ...
+    pub fn noun(self) -> &'static str {
+        match self {
+            Master::Part => "part",
+            Master::Warehouse => "warehouse",
+            Master::Site => "site",
+            Master::Vendor => "vendor",
+            Master::SlaClass => "SLA class",
+        }
+    }
+
+    /// The name of the natural key's column on the master row.
+    pub fn key_column(self) -> &'static str {
+        match self {
+            Master::Part => "part_number",
+            _ => "code",
+        }
+    }
+}
+
+/// Field stems (the part before `_id`) and the master each names. A field
+/// names it when the field is the stem itself or ends with `_` + stem
+/// (`warehouse_id`, `from_warehouse_id`, `serving_warehouse_id`).
+const STEMS: [(&str, Master); 5] = [
+    ("part", Master::Part),
+    ("warehouse", Master::Warehouse),
+    ("site", Master::Site),
+    ("vendor", Master::Vendor),
+    ("sla_class", Master::SlaClass),
+];
+
+/// A warehouse's parent is a warehouse too.
+const PARENT: &str = "parent";
+
+fn master_of_stem(stem: &str) -> Option<Master> {
+    if stem == PARENT {
+        return Some(Master::Warehouse);
+    }
+    STEMS.iter().find_map(|(name, master)| {
+        let names = stem == *name
+            || stem
+                .strip_suffix(name)
+                .is_some_and(|head| head.ends_with('_'));
+        names.then_some(*master)
+    })
+}
+
+fn natural_suffix(master: Master) -> &'static str {
+    match master {
+        Master::Part => "_number",
+        _ => "_code",
+    }
+}
+
+/// The natural-key field written beside an id field, and what it names:
+/// `part_id` → (`part_number`, part), `to_warehouse_id` →
+/// (`to_warehouse_code`, warehouse). `None` for ids of anything else.
+pub fn natural_key_for(id_field: &str) -> Option<(String, Master)> {
+    let stem = id_field.strip_suffix("_id")?;
+    let master = master_of_stem(stem)?;
+    Some((format!("{stem}{}", natural_suffix(master)), master))
+}
+
+/// The id field a natural-key field stands for: `part_number` →
+/// (`part_id`, part), `warehouse_code` → (`warehouse_id`, warehouse).
+/// `None` for any other field (a part's own `part_number`, a warehouse's
+/// own `code`, are not references).
+pub fn id_field_for(natural_field: &str) -> Option<(String, Master)> {
+    let (stem, suffix) = natural_field
+        .strip_suffix("_number")
+        .map(|s| (s, "_number"))
+        .or_else(|| natural_field.strip_suffix("_code").map(|s| (s, "_code")))?;
+    let master = master_of_stem(stem)?;
+    (natural_suffix(master) == suffix).then(|| (format!("{stem}_id"), master))
+}
+
+/// Ids per `IN (...)` list, below every backend's bind-parameter limit.
+const CHUNK: usize = 500;
+
+/// The natural keys of the given ids of one master; ids that do not exist
+/// are absent from the map.
+pub async fn keys_by_id(
+    db: &impl ConnectionTrait,
+    master: Master,
+    ids: impl IntoIterator<Item = i64>,
+) -> AppResult<HashMap<i64, String>> {
+    let ids: Vec<i64> = ids.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
+    let mut found = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let rows: Vec<(i64, String)> = match master {
+            Master::Part => pairs::<part::Entity>(db, "id", master, chunk).await?,
+            Master::Warehouse => pairs::<warehouse::Entity>(db, "id", master, chunk).await?,
+            Master::Site => pairs::<site::Entity>(db, "id", master, chunk).await?,
+            Master::Vendor => pairs::<vendor::Entity>(db, "id", master, chunk).await?,
+            Master::SlaClass => pairs::<sla_class::Entity>(db, "id", master, chunk).await?,
+        };
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+/// The ids of the given natural keys of one master; keys that match no row
+/// are absent from the map.
+pub async fn ids_by_key(
+    db: &impl ConnectionTrait,
+    master: Master,
+    keys: impl IntoIterator<Item = String>,
+) -> AppResult<HashMap<String, i64>> {
+    let keys: Vec<String> = keys.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
+    let mut found = HashMap::with_capacity(keys.len());
+    for chunk in keys.chunks(CHUNK) {
+        let rows: Vec<(i64, String)> = match master {
+            Master::Part => by_key::<part::Entity>(db, master, chunk).await?,
+            Master::Warehouse => by_key::<warehouse::Entity>(db, master, chunk).await?,
+            Master::Site => by_key::<site::Entity>(db, master, chunk).await?,
+            Master::Vendor => by_key::<vendor::Entity>(db, master, chunk).await?,
+            Master::SlaClass => by_key::<sla_class::Entity>(db, master, chunk).await?,
+        };
+        found.extend(rows.into_iter().map(|(id, key)| (key, id)));
+    }
+    Ok(found)
+}
+
+async fn pairs<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    id_column: &str,
+    master: Master,
+    ids: &[i64],
+) -> AppResult<Vec<(i64, String)>> {
+    Ok(E::find()
+        .select_only()
+        .column_as(Expr::col(Alias::new(id_column)), "id")
+        .column_as(Expr::col(Alias::new(master.key_column())), "key")
+        .filter(Expr::col(Alias::new(id_column)).is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+async fn by_key<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    master: Master,
+    keys: &[String],
+) -> AppResult<Vec<(i64, String)>> {
+    Ok(E::find()
+        .select_only()
+        .column_as(Expr::col(Alias::new("id")), "id")
+        .column_as(Expr::col(Alias::new(master.key_column())), "key")
+        .filter(Expr::col(Alias::new(master.key_column())).is_in(keys.iter().cloned()))
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_fields_pair_with_their_natural_keys() {
+        let pairs = [
+            ("part_id", Some(("part_number", Master::Part))),
+            ("warehouse_id", Some(("warehouse_code", Master::Warehouse))),
+            ("from_warehouse_id", Some(("from_warehouse_code", Master::Warehouse))),
+            ("serving_warehouse_id", Some(("serving_warehouse_code", Master::Warehouse))),
+            ("parent_id", Some(("parent_code", Master::Warehouse))),
+            ("site_id", Some(("site_code", Master::Site))),
+            ("vendor_id", Some(("vendor_code", Master::Vendor))),
+            ("sla_class_id", Some(("sla_class_code", Master::SlaClass))),
+            ("id", None),
+            ("document_id", None),
+            ("counterparty_id", None),
+            ("spare_part", None),
+        ];
+        for (id_field, expected) in pairs {
+            let got = natural_key_for(id_field);
+            let want = expected.map(|(k, m)| (k.to_owned(), m));
+            assert_eq!(got, want, "{id_field}");
+            if let Some((natural, master)) = want {
+                assert_eq!(id_field_for(&natural), Some((id_field.to_owned(), master)));
+            }
+        }
+    }
+
+    #[test]
+    fn own_keys_and_lookalikes_are_not_references() {
+        for field in ["code", "number", "warehouse_number", "part_code", "sitecode", "repart_number"] {
+            assert_eq!(id_field_for(field), None, "{field}");
+        }
+    }
+}
