@@ -7,11 +7,12 @@
 //! edge translates with this one rule: responses and exports carry the
 //! natural key beside every id, request bodies may give the natural key
 //! instead of the id.
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use entities::{part, site, sla_class, vendor, warehouse};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use serde_json::Value;
 
 use crate::store::error::AppResult;
 
@@ -100,6 +101,64 @@ pub fn id_field_for(natural_field: &str) -> Option<(String, Master)> {
         .or_else(|| natural_field.strip_suffix("_code").map(|s| (s, "_code")))?;
     let master = master_of_stem(stem)?;
     (natural_suffix(master) == suffix).then(|| (format!("{stem}_id"), master))
+}
+
+/// Writes the natural key beside every id field that names master data, in
+/// every object of `value` however deep (`"part_id": 7` gains
+/// `"part_number": "RRU-4402"` right after it), with one query per kind of
+/// master named. A null id, or one that names no row, gets a null key; a
+/// key the object already has is left alone.
+pub async fn name_ids(db: &impl ConnectionTrait, value: &mut Value) -> AppResult<()> {
+    let mut wanted: BTreeMap<Master, BTreeSet<i64>> = BTreeMap::new();
+    collect_ids(value, &mut wanted);
+    let mut keys = HashMap::with_capacity(wanted.len());
+    for (master, ids) in wanted {
+        keys.insert(master, keys_by_id(db, master, ids).await?);
+    }
+    write_keys(value, &keys);
+    Ok(())
+}
+
+fn collect_ids(value: &Value, wanted: &mut BTreeMap<Master, BTreeSet<i64>>) {
+    match value {
+        Value::Object(map) => {
+            for (field, v) in map {
+                if let (Some((_, master)), Some(id)) = (natural_key_for(field), v.as_i64()) {
+                    wanted.entry(master).or_default().insert(id);
+                }
+                collect_ids(v, wanted);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_ids(v, wanted)),
+        _ => {}
+    }
+}
+
+fn write_keys(value: &mut Value, keys: &HashMap<Master, HashMap<i64, String>>) {
+    match value {
+        Value::Object(map) => {
+            let fields = std::mem::take(map);
+            let present: BTreeSet<String> = fields.keys().cloned().collect();
+            for (field, mut v) in fields {
+                write_keys(&mut v, keys);
+                let natural = natural_key_for(&field)
+                    .filter(|(natural_field, _)| !present.contains(natural_field))
+                    .map(|(natural_field, master)| {
+                        let key = v
+                            .as_i64()
+                            .and_then(|id| keys.get(&master)?.get(&id).cloned())
+                            .map_or(Value::Null, Value::String);
+                        (natural_field, key)
+                    });
+                map.insert(field, v);
+                if let Some((natural_field, key)) = natural {
+                    map.insert(natural_field, key);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| write_keys(v, keys)),
+        _ => {}
+    }
 }
 
 /// Ids per `IN (...)` list, below every backend's bind-parameter limit.
