@@ -1,8 +1,8 @@
 //! `serve --demo` as a newcomer meets it: two years of operation up to
 //! now, so the KPIs, a ledger forecast and a live plan all have something
 //! to say, the ledger verifies, work is in flight, and starting again on
-//! the same database adds nothing. One demo is built per backend and every
-//! check runs on it.
+//! the same database adds nothing, and every example of the README runs on
+//! it as written. One demo is built per backend and every check runs on it.
 use entities::vocabulary::Role::*;
 use serde_json::{Value, json};
 use spares::http::config::ServeArgs;
@@ -43,6 +43,7 @@ async fn lives(mut app: TestApp) {
     a_ledger_forecast_covers_dozens_of_series(&app).await;
     work_is_in_flight(&app).await;
     a_live_plan_finishes(&app).await;
+    crate::readme::examples_run_on_the_demo(&app).await;
     app.assert_verified().await;
     a_second_start_adds_nothing(&mut app).await;
 }

@@ -114,6 +114,17 @@ pub fn date<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
     Ok(day)
 }
 
+/// [`date`] for an optional field.
+pub fn optional_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+    let Some(text) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let day = NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+        .map_err(|e| D::Error::custom(format!("`{text}` is not a YYYY-MM-DD date ({e})")))?;
+    in_years(day.year()).map_err(D::Error::custom)?;
+    Ok(Some(day))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

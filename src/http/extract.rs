@@ -1,6 +1,6 @@
 //! Request extractors whose rejections are problem+json like every other
 //! error, and which name the offending field.
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -8,8 +8,10 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::http::AppState;
 use crate::http::json::{self, BodyError};
 use crate::store::error::{AppError, FieldError};
+use crate::store::natural_keys;
 
 /// JSON body in, JSON body out. Unknown fields are refused by the request
 /// types themselves (`deny_unknown_fields`); this extractor turns serde's
@@ -17,18 +19,56 @@ use crate::store::error::{AppError, FieldError};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);
 
-impl<T, S> FromRequest<S> for Json<T>
-where
-    T: DeserializeOwned,
-    S: Send + Sync,
-{
+impl<T: DeserializeOwned> FromRequest<AppState> for Json<T> {
     type Rejection = AppError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
         check_json_content_type(&req)?;
+        let keys = NaturalKeys::of(&req);
         let bytes = read_body(req, state).await?;
-        parse_json(&bytes).map(Json)
+        parse_body(&bytes, state, keys).await.map(Json)
     }
+}
+
+/// Whether a body's natural keys stand for ids (see
+/// [`natural_keys::resolve_keys`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NaturalKeys {
+    Resolve,
+    /// The body is a part's own master data, where `part_number` is the
+    /// part's key, not a reference to another part.
+    PartsOwn,
+}
+
+/// The routes whose bodies are a part's own fields.
+const PART_MASTER_ROUTES: [&str; 2] = ["/api/v1/parts", "/api/v1/parts/{id}"];
+
+impl NaturalKeys {
+    fn of(req: &Request) -> Self {
+        let route = req
+            .extensions()
+            .get::<MatchedPath>()
+            .map(MatchedPath::as_str);
+        if route.is_some_and(|r| PART_MASTER_ROUTES.contains(&r)) {
+            NaturalKeys::PartsOwn
+        } else {
+            NaturalKeys::Resolve
+        }
+    }
+}
+
+/// Parses a body by the rules of [`crate::http::json`], with part numbers
+/// and codes given instead of ids turned into ids first.
+async fn parse_body<T: DeserializeOwned>(
+    bytes: &[u8],
+    state: &AppState,
+    keys: NaturalKeys,
+) -> Result<T, AppError> {
+    let mut document = json::parse_document(bytes).map_err(body_error)?;
+    if keys == NaturalKeys::Resolve {
+        natural_keys::resolve_keys(&state.db, &mut document).await?;
+    }
+    json::from_document(document).map_err(body_error)
 }
 
 /// Refuses bodies that do not say they are JSON with 415.
@@ -59,16 +99,15 @@ async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, App
     })
 }
 
-/// Parses a JSON document by the rules of [`crate::http::json`], telling
-/// syntax errors (400) apart from well-formed JSON of the wrong shape (422
-/// naming the field).
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    json::parse(bytes).map_err(|e| match e {
+/// The problem a body parsing error answers: syntax errors (400) apart
+/// from well-formed JSON of the wrong shape (422 naming the field).
+fn body_error(e: BodyError) -> AppError {
+    match e {
         BodyError::Syntax(message) => AppError::MalformedJson(message),
         BodyError::Shape { path, message } => {
             AppError::Validation(vec![field_error(&path, &message)])
         }
-    })
+    }
 }
 
 /// serde reports unknown and missing fields at the enclosing path; put the
@@ -88,7 +127,14 @@ fn field_error(path: &str, message: &str) -> FieldError {
         (None, "." | "") => "body".to_owned(),
         (None, path) => path.to_owned(),
     };
-    FieldError::new(field, message)
+    let missing_id = message.starts_with("missing field `");
+    match named.and_then(natural_keys::natural_key_for) {
+        Some((natural, _)) if missing_id => {
+            let id = named.unwrap_or_default();
+            FieldError::new(field, format!("{message}: give `{id}` or `{natural}`"))
+        }
+        _ => FieldError::new(field, message),
+    }
 }
 
 impl<T: Serialize> IntoResponse for Json<T> {
@@ -170,21 +216,18 @@ pub struct IdempotentJson<T> {
     pub fingerprint: String,
 }
 
-impl<T, S> FromRequest<S> for IdempotentJson<T>
-where
-    T: DeserializeOwned,
-    S: Send + Sync,
-{
+impl<T: DeserializeOwned> FromRequest<AppState> for IdempotentJson<T> {
     type Rejection = AppError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
         use sha2::Digest;
         let key = idempotency_key(req.headers())?;
         let mut hasher = request_hasher(req.method(), req.uri());
         check_json_content_type(&req)?;
+        let keys = NaturalKeys::of(&req);
         let bytes = read_body(req, state).await?;
         hasher.update(&bytes);
-        let value = parse_json(&bytes)?;
+        let value = parse_body(&bytes, state, keys).await?;
         Ok(IdempotentJson {
             value,
             key,

@@ -26,7 +26,13 @@ pub enum BodyError {
 
 /// Parses `bytes` into `T` by the rules of the module doc.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyError> {
-    let mut document = parse_document(bytes)?;
+    parse_document(bytes).and_then(from_document)
+}
+
+/// The body as a JSON tree checked by the rules of the module doc, for a
+/// caller that rewrites it before [`from_document`] reads it.
+pub fn parse_document(bytes: &[u8]) -> Result<Value, BodyError> {
+    let mut document = parse_unique_keys(bytes)?;
     if let Some(path) = nul_in(&document, &mut String::new()) {
         return Err(BodyError::Shape {
             path,
@@ -34,6 +40,11 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyError> {
         });
     }
     integral_floats_to_integers(&mut document);
+    Ok(document)
+}
+
+/// Reads `T` from a document [`parse_document`] returned.
+pub fn from_document<T: DeserializeOwned>(document: Value) -> Result<T, BodyError> {
     serde_path_to_error::deserialize(Strict(document)).map_err(|err| BodyError::Shape {
         path: err.path().to_string(),
         message: err.into_inner().to_string(),
@@ -41,7 +52,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyError> {
 }
 
 /// The document as a tree, refusing duplicate keys.
-fn parse_document(bytes: &[u8]) -> Result<Value, BodyError> {
+fn parse_unique_keys(bytes: &[u8]) -> Result<Value, BodyError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = match serde_path_to_error::deserialize::<_, UniqueKeys>(&mut de) {
         Ok(UniqueKeys(value)) => value,

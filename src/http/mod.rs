@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod json;
 pub mod listener;
 pub mod metrics;
+pub mod natural_keys;
 pub mod problem;
 pub mod request_id;
 pub mod routes;
@@ -73,7 +74,9 @@ pub fn api_router() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document of the whole API.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_router().into_openapi()
+    let mut spec = api_router().into_openapi();
+    natural_keys::describe(&mut spec);
+    spec
 }
 
 /// The complete application: routes, docs, `/metrics`, error fallbacks
@@ -85,9 +88,14 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// request is counted, so timeouts (408) are counted too; then the timeout
 /// and the body limit.
 pub fn app(state: AppState, request_timeout: Duration, max_body_bytes: usize) -> Router {
-    let (router, spec) = api_router().split_for_parts();
+    let (router, mut spec) = api_router().split_for_parts();
+    natural_keys::describe(&mut spec);
     let counters = state.metrics.clone();
     router
+        .layer(axum::middleware::from_fn_with_state(
+            state.db.clone(),
+            natural_keys::name_ids,
+        ))
         .route(
             "/api/v1/openapi.json",
             axum::routing::get(move || async move { axum::Json(spec) }),

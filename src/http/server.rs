@@ -26,6 +26,7 @@ use crate::flows::demo;
 use crate::http::config::ServeArgs;
 use crate::http::listener::ProblemListener;
 use crate::store::db;
+use entities::vocabulary::Role;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -208,6 +209,16 @@ async fn shutdown_signal() {
 /// Tells the person starting the demo what they got: on a fresh build the
 /// users' tokens, on stderr and only this once (only their hashes are
 /// stored).
+/// The shell variable the README's examples read a role's token from.
+fn shell_variable(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "ADMIN",
+        Role::Planner => "PLANNER",
+        Role::Warehouse => "CLERK",
+        Role::Engineer => "ENGINEER",
+    }
+}
+
 fn announce(opened: &demo::Opened) {
     match opened {
         demo::Opened::Built {
@@ -231,6 +242,12 @@ fn announce(opened: &demo::Opened) {
             for m in members {
                 eprintln!("  {:<14} {:<9} {}", m.name, m.role.as_str(), m.token);
             }
+            let exports: Vec<String> = members
+                .iter()
+                .map(|m| format!("{}={}", shell_variable(m.role), m.token))
+                .collect();
+            eprintln!("for the README's examples, paste into your shell:");
+            eprintln!("  export {}", exports.join(" "));
         }
         demo::Opened::AlreadyThere => tracing::info!(
             "demo: the database already holds the demo; starting it as it is \

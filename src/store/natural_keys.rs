@@ -14,7 +14,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::Value;
 
-use crate::store::error::AppResult;
+use crate::store::error::{AppError, AppResult, FieldError};
 
 /// The master data a natural key can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -119,9 +119,27 @@ pub async fn name_ids(db: &impl ConnectionTrait, value: &mut Value) -> AppResult
     Ok(())
 }
 
+/// A place written `{"kind": "warehouse", "id": 3, ...}` (a side of a
+/// movement) names master data by its kind; it gains a `code`.
+fn place_master(map: &serde_json::Map<String, Value>) -> Option<(Master, i64)> {
+    let master = match map.get("kind")?.as_str()? {
+        "warehouse" => Master::Warehouse,
+        "site" => Master::Site,
+        "supplier" | "repair_vendor" => Master::Vendor,
+        _ => return None,
+    };
+    Some((master, map.get("id")?.as_i64()?))
+}
+
+/// The field a place's natural key is written in.
+const PLACE_KEY: &str = "code";
+
 fn collect_ids(value: &Value, wanted: &mut BTreeMap<Master, BTreeSet<i64>>) {
     match value {
         Value::Object(map) => {
+            if let Some((master, id)) = place_master(map) {
+                wanted.entry(master).or_default().insert(id);
+            }
             for (field, v) in map {
                 if let (Some((_, master)), Some(id)) = (natural_key_for(field), v.as_i64()) {
                     wanted.entry(master).or_default().insert(id);
@@ -137,12 +155,20 @@ fn collect_ids(value: &Value, wanted: &mut BTreeMap<Master, BTreeSet<i64>>) {
 fn write_keys(value: &mut Value, keys: &HashMap<Master, HashMap<i64, String>>) {
     match value {
         Value::Object(map) => {
+            let place = place_master(map).filter(|_| !map.contains_key(PLACE_KEY));
             let fields = std::mem::take(map);
             let present: BTreeSet<String> = fields.keys().cloned().collect();
             for (field, mut v) in fields {
+                if let Some((master, id)) = place.filter(|_| field == "id") {
+                    map.insert(field, v);
+                    let key = keys.get(&master).and_then(|k| k.get(&id)).cloned();
+                    map.insert(PLACE_KEY.to_owned(), key.map_or(Value::Null, Value::String));
+                    continue;
+                }
                 write_keys(&mut v, keys);
+                let names_a_row = v.is_i64() || Value::is_null(&v);
                 let natural = natural_key_for(&field)
-                    .filter(|(natural_field, _)| !present.contains(natural_field))
+                    .filter(|(natural_field, _)| names_a_row && !present.contains(natural_field))
                     .map(|(natural_field, master)| {
                         let key = v
                             .as_i64()
@@ -161,6 +187,129 @@ fn write_keys(value: &mut Value, keys: &HashMap<Master, HashMap<i64, String>>) {
     }
 }
 
+/// In a request body, replaces each natural key given instead of an id
+/// (`"part_number": "RRU-4402"` becomes `"part_id": 7`, in place), in every
+/// object however deep, with one query per kind of master named. A null
+/// key becomes a null id (a patch clearing a warehouse's parent). Refused
+/// with a 422 naming each field: a natural key given beside its id, one
+/// that is not text, one that names no row.
+pub async fn resolve_keys(db: &impl ConnectionTrait, document: &mut Value) -> AppResult<()> {
+    let mut wanted: BTreeMap<Master, BTreeSet<String>> = BTreeMap::new();
+    let mut errors = Vec::new();
+    collect_keys(document, "", &mut wanted, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let mut ids = HashMap::with_capacity(wanted.len());
+    for (master, keys) in wanted {
+        ids.insert(master, ids_by_key(db, master, keys).await?);
+    }
+    replace_keys(document, "", &ids, &mut errors);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+fn field_path(parent: &str, field: &str) -> String {
+    if parent.is_empty() {
+        field.to_owned()
+    } else {
+        format!("{parent}.{field}")
+    }
+}
+
+fn collect_keys(
+    value: &Value,
+    path: &str,
+    wanted: &mut BTreeMap<Master, BTreeSet<String>>,
+    errors: &mut Vec<FieldError>,
+) {
+    match value {
+        Value::Object(map) => {
+            for (field, v) in map {
+                let here = field_path(path, field);
+                if let Some((id_field, master)) = id_field_for(field) {
+                    if map.contains_key(&id_field) {
+                        errors.push(FieldError::new(
+                            here,
+                            format!("give `{id_field}` or `{field}`, not both"),
+                        ));
+                        continue;
+                    }
+                    match v {
+                        Value::String(key) => {
+                            wanted.entry(master).or_default().insert(key.clone());
+                        }
+                        Value::Null => {}
+                        _ => errors.push(FieldError::new(
+                            here,
+                            format!(
+                                "must be text: the {} of a {}",
+                                master.key_column(),
+                                master.noun()
+                            ),
+                        )),
+                    }
+                } else {
+                    collect_keys(v, &here, wanted, errors);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                collect_keys(item, &format!("{path}[{i}]"), wanted, errors);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn replace_keys(
+    value: &mut Value,
+    path: &str,
+    ids: &HashMap<Master, HashMap<String, i64>>,
+    errors: &mut Vec<FieldError>,
+) {
+    match value {
+        Value::Object(map) => {
+            for (field, mut v) in std::mem::take(map) {
+                let here = field_path(path, &field);
+                let Some((id_field, master)) = id_field_for(&field) else {
+                    replace_keys(&mut v, &here, ids, errors);
+                    map.insert(field, v);
+                    continue;
+                };
+                let id = match &v {
+                    Value::String(key) => match ids.get(&master).and_then(|m| m.get(key)) {
+                        Some(id) => Value::from(*id),
+                        None => {
+                            errors.push(FieldError::new(
+                                here,
+                                format!(
+                                    "no {} has the {} `{key}`",
+                                    master.noun(),
+                                    master.key_column().replace('_', " ")
+                                ),
+                            ));
+                            Value::Null
+                        }
+                    },
+                    _ => Value::Null,
+                };
+                map.insert(id_field, id);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                replace_keys(item, &format!("{path}[{i}]"), ids, errors);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Ids per `IN (...)` list, below every backend's bind-parameter limit.
 const CHUNK: usize = 500;
 
@@ -171,7 +320,11 @@ pub async fn keys_by_id(
     master: Master,
     ids: impl IntoIterator<Item = i64>,
 ) -> AppResult<HashMap<i64, String>> {
-    let ids: Vec<i64> = ids.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
+    let ids: Vec<i64> = ids
+        .into_iter()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let mut found = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(CHUNK) {
         let rows: Vec<(i64, String)> = match master {
@@ -193,7 +346,11 @@ pub async fn ids_by_key(
     master: Master,
     keys: impl IntoIterator<Item = String>,
 ) -> AppResult<HashMap<String, i64>> {
-    let keys: Vec<String> = keys.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
+    let keys: Vec<String> = keys
+        .into_iter()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let mut found = HashMap::with_capacity(keys.len());
     for chunk in keys.chunks(CHUNK) {
         let rows: Vec<(i64, String)> = match master {
@@ -248,8 +405,14 @@ mod tests {
         let pairs = [
             ("part_id", Some(("part_number", Master::Part))),
             ("warehouse_id", Some(("warehouse_code", Master::Warehouse))),
-            ("from_warehouse_id", Some(("from_warehouse_code", Master::Warehouse))),
-            ("serving_warehouse_id", Some(("serving_warehouse_code", Master::Warehouse))),
+            (
+                "from_warehouse_id",
+                Some(("from_warehouse_code", Master::Warehouse)),
+            ),
+            (
+                "serving_warehouse_id",
+                Some(("serving_warehouse_code", Master::Warehouse)),
+            ),
             ("parent_id", Some(("parent_code", Master::Warehouse))),
             ("site_id", Some(("site_code", Master::Site))),
             ("vendor_id", Some(("vendor_code", Master::Vendor))),
@@ -271,7 +434,14 @@ mod tests {
 
     #[test]
     fn own_keys_and_lookalikes_are_not_references() {
-        for field in ["code", "number", "warehouse_number", "part_code", "sitecode", "repart_number"] {
+        for field in [
+            "code",
+            "number",
+            "warehouse_number",
+            "part_code",
+            "sitecode",
+            "repart_number",
+        ] {
             assert_eq!(id_field_for(field), None, "{field}");
         }
     }

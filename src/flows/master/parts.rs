@@ -286,6 +286,17 @@ impl MasterResource for Part {
     }
 }
 
+/// The part with this part number (404 when none has it), so people can
+/// look a part up by the number on its label.
+pub async fn by_number(db: &impl ConnectionTrait, part_number: &str) -> AppResult<Part> {
+    let row = part::Entity::find()
+        .filter(part::Column::PartNumber.eq(part_number))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("part"))?;
+    Part::view(row)
+}
+
 /// Which of `ids` have stock movements, in one query: whether such a part
 /// is serialized can no longer change.
 pub async fn moved_parts(db: &impl ConnectionTrait, ids: &[i64]) -> AppResult<HashSet<i64>> {

@@ -9,7 +9,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::flows::stock::documents::{
     self, ConditionChangeRequest, IssueRequest, ReceiptRequest, ReverseRequest,
 };
-use crate::flows::stock::queries::{self, MovementFilter, StockFilter, StockLevel};
+use crate::flows::stock::queries::{
+    self, DocumentFilter, DocumentSummary, MovementFilter, PartTotal, StockFilter, StockLevel,
+    TotalsFilter,
+};
 use crate::flows::stock::reservations::{
     self, ConsumeRequest, Reservation, ReservationFilter, ReserveRequest,
 };
@@ -37,6 +40,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(release_reservation))
         .routes(routes!(consume_reservation))
         .routes(routes!(verify_ledger))
+        .routes(routes!(list_documents))
+        .routes(routes!(stock_totals))
 }
 
 /// On-hand, reserved, available and value per part, warehouse and condition. Roles: any.
@@ -179,4 +184,29 @@ async fn verify_ledger(
     _caller: Authorized<roles::Administrators>,
 ) -> AppResult<Json<VerifyReport>> {
     Ok(Json(verify::verify(&s.db).await?))
+}
+
+/// The documents posted on a day (`date`) or in a window (`from`/`to`), of
+/// a kind, at a warehouse: the day's work at a glance, oldest first.
+/// Roles: any.
+#[utoipa::path(get, path = "/api/v1/stock/documents", tag = "stock", params(DocumentFilter),
+    responses((status = 200, body = Page<DocumentSummary>), ApiErrors))]
+async fn list_documents(
+    State(s): State<AppState>,
+    _caller: Authorized<roles::Any>,
+    Query(f): Query<DocumentFilter>,
+) -> AppResult<Json<Page<DocumentSummary>>> {
+    Ok(Json(queries::documents(&s.db, f).await?))
+}
+
+/// Stock per part across every warehouse, in one condition (default
+/// `good`), paged by part. Roles: any.
+#[utoipa::path(get, path = "/api/v1/stock/totals", tag = "stock", params(TotalsFilter),
+    responses((status = 200, body = Page<PartTotal>), ApiErrors))]
+async fn stock_totals(
+    State(s): State<AppState>,
+    _caller: Authorized<roles::Any>,
+    Query(f): Query<TotalsFilter>,
+) -> AppResult<Json<Page<PartTotal>>> {
+    Ok(Json(queries::totals(&s.db, f).await?))
 }
