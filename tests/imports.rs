@@ -657,7 +657,7 @@ async fn opening_stock_posts_one_balance_per_warehouse(app: TestApp) {
     let unit = serial_unit(&app, s, "SN-2").await;
     assert_eq!(
         unit["location"],
-        json!({"kind": "warehouse", "id": n.regional})
+        json!({"kind": "warehouse", "id": n.regional, "code": "REG"})
     );
     app.assert_verified().await;
 

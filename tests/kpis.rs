@@ -171,8 +171,10 @@ async fn kpis_over_a_small_history(app: TestApp) {
     assert_eq!(
         ito["by_warehouse"],
         json!([
-            {"warehouse_id": n.depot, "part_id": null, "numerator": "431.5", "denominator": "21", "value": "20.55"},
-            {"warehouse_id": n.regional, "part_id": null, "numerator": "21", "denominator": "0", "value": null}
+            {"warehouse_id": n.depot, "warehouse_code": "DEP", "part_id": null, "part_number": null,
+                "numerator": "431.5", "denominator": "21", "value": "20.55"},
+            {"warehouse_id": n.regional, "warehouse_code": "REG", "part_id": null, "part_number": null,
+                "numerator": "21", "denominator": "0", "value": null}
         ])
     );
     let depot_a = ito["by_part"]
@@ -183,7 +185,8 @@ async fn kpis_over_a_small_history(app: TestApp) {
         .unwrap();
     assert_eq!(
         depot_a,
-        &json!({"warehouse_id": n.depot, "part_id": a, "numerator": "31.5", "denominator": "21", "value": "1.5"})
+        &json!({"warehouse_id": n.depot, "warehouse_code": "DEP", "part_id": a, "part_number": "P-A",
+            "numerator": "31.5", "denominator": "21", "value": "1.5"})
     );
     assert_eq!(ito["by_part"].as_array().unwrap().len(), 3);
 

@@ -619,7 +619,8 @@ async fn suggestions_from_on_hand_on_order_in_transit_and_reserved(app: TestApp)
         json!({"part_id": a, "part_number": "P-A", "reorder_point": 5, "max_level": 12,
             "on_hand": 4, "on_order": 3, "in_transit": 0, "reserved": 2, "backorders": 0,
             "inventory_position": 5, "quantity": 7,
-            "source": {"kind": "purchase", "warehouse_id": null, "available": null, "vendor_id": n.supplier}})
+            "source": {"kind": "purchase", "warehouse_id": null, "warehouse_code": null,
+                "available": null, "vendor_id": n.supplier, "vendor_code": "SUP"}})
     );
     // B: 1 good on hand + 1 in transit = 2 <= 2, up to 4; the depot has
     // 5 - 2 shipped - 1 reserved = 2 available.
@@ -628,7 +629,8 @@ async fn suggestions_from_on_hand_on_order_in_transit_and_reserved(app: TestApp)
         json!({"part_id": b, "part_number": "P-B", "reorder_point": 2, "max_level": 4,
             "on_hand": 1, "on_order": 0, "in_transit": 1, "reserved": 0, "backorders": 0,
             "inventory_position": 2, "quantity": 2,
-            "source": {"kind": "transfer", "warehouse_id": n.depot, "available": 2, "vendor_id": null}})
+            "source": {"kind": "transfer", "warehouse_id": n.depot, "warehouse_code": "DEP",
+                "available": 2, "vendor_id": null, "vendor_code": null}})
     );
 
     // The planner buys the suggested A.

@@ -450,8 +450,8 @@ async fn lifecycle_dispatch_deliver_return_close(app: TestApp) {
     assert_eq!(d["allowed"], json!(["deliver"]));
     let s = &d["shipment"];
     assert_eq!(s["kind"], "dispatch");
-    assert_eq!(s["origin"], json!({"kind": "warehouse", "id": n.regional}));
-    assert_eq!(s["destination"], json!({"kind": "site", "id": n.site}));
+    assert_eq!(s["origin"], json!({"kind": "warehouse", "id": n.regional, "code": "REG"}));
+    assert_eq!(s["destination"], json!({"kind": "site", "id": n.site, "code": "S1"}));
     assert_eq!(s["cost"], "45");
     assert_eq!(time(&d["eta"]), time(&s["estimated_arrival_at"]));
     let transit = time(&s["estimated_arrival_at"]) - time(&s["dispatched_at"]);
@@ -470,7 +470,7 @@ async fn lifecycle_dispatch_deliver_return_close(app: TestApp) {
     assert_eq!(doc["doc_type"], "issue");
     assert_eq!(
         doc["movements"][0]["to"],
-        json!({"kind": "site", "id": n.site, "condition": "good"})
+        json!({"kind": "site", "id": n.site, "code": "S1", "condition": "good"})
     );
     let demand = app
         .get(Planner, &format!("/api/v1/demand-records?part_id={a}"))
@@ -1395,7 +1395,7 @@ async fn lateral_dispatch_is_no_hit(app: TestApp) {
         .expect(200);
     assert_eq!(
         d["shipment"]["origin"],
-        json!({"kind": "warehouse", "id": net.cheap})
+        json!({"kind": "warehouse", "id": net.cheap, "code": "FWD-CHEAP"})
     );
     let transit =
         time(&d["shipment"]["estimated_arrival_at"]) - time(&d["shipment"]["dispatched_at"]);

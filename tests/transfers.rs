@@ -142,10 +142,10 @@ async fn walk_the_state_machine_with_partial_receipts(app: TestApp) {
     assert_eq!(s["kind"], "transfer");
     assert_eq!(s["status"], "in_transit");
     assert_eq!(s["cost"], "180.5");
-    assert_eq!(s["origin"], json!({"kind": "warehouse", "id": n.depot}));
+    assert_eq!(s["origin"], json!({"kind": "warehouse", "id": n.depot, "code": "DEP"}));
     assert_eq!(
         s["destination"],
-        json!({"kind": "warehouse", "id": n.regional})
+        json!({"kind": "warehouse", "id": n.regional, "code": "REG"})
     );
     let eta = time(&s["estimated_arrival_at"]) - time(&s["dispatched_at"]);
     assert_eq!(eta.num_hours(), 36, "estimated arrival from the lane: {s}");
@@ -511,7 +511,7 @@ async fn in_transit_per_transfer_and_per_lane(app: TestApp) {
     assert_eq!(transfers[0]["total"], 5);
     assert_eq!(
         transfers[1]["parts"],
-        json!([{"part_id": a, "quantity": 2}])
+        json!([{"part_id": a, "part_number": "P-A", "quantity": 2}])
     );
     assert!(transfers[1]["estimated_arrival_at"].is_string());
     let lanes = r["lanes"].as_array().unwrap();
@@ -524,7 +524,8 @@ async fn in_transit_per_transfer_and_per_lane(app: TestApp) {
     assert_eq!(forward["total"], 7);
     assert_eq!(
         forward["parts"],
-        json!([{"part_id": a, "quantity": 6}, {"part_id": b, "quantity": 1}])
+        json!([{"part_id": a, "part_number": "P-A", "quantity": 6},
+            {"part_id": b, "part_number": "P-B", "quantity": 1}])
     );
 
     let r = app
