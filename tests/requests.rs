@@ -450,8 +450,14 @@ async fn lifecycle_dispatch_deliver_return_close(app: TestApp) {
     assert_eq!(d["allowed"], json!(["deliver"]));
     let s = &d["shipment"];
     assert_eq!(s["kind"], "dispatch");
-    assert_eq!(s["origin"], json!({"kind": "warehouse", "id": n.regional, "code": "REG"}));
-    assert_eq!(s["destination"], json!({"kind": "site", "id": n.site, "code": "S1"}));
+    assert_eq!(
+        s["origin"],
+        json!({"kind": "warehouse", "id": n.regional, "code": "REG"})
+    );
+    assert_eq!(
+        s["destination"],
+        json!({"kind": "site", "id": n.site, "code": "S1"})
+    );
     assert_eq!(s["cost"], "45");
     assert_eq!(time(&d["eta"]), time(&s["estimated_arrival_at"]));
     let transit = time(&s["estimated_arrival_at"]) - time(&s["dispatched_at"]);

@@ -142,7 +142,10 @@ async fn walk_the_state_machine_with_partial_receipts(app: TestApp) {
     assert_eq!(s["kind"], "transfer");
     assert_eq!(s["status"], "in_transit");
     assert_eq!(s["cost"], "180.5");
-    assert_eq!(s["origin"], json!({"kind": "warehouse", "id": n.depot, "code": "DEP"}));
+    assert_eq!(
+        s["origin"],
+        json!({"kind": "warehouse", "id": n.depot, "code": "DEP"})
+    );
     assert_eq!(
         s["destination"],
         json!({"kind": "warehouse", "id": n.regional, "code": "REG"})

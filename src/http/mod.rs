@@ -2,7 +2,9 @@
 //! `/api/v1` ([`routes`]), authentication, idempotent calls, problem+json
 //! errors, the OpenAPI document generated from the handlers, and the
 //! middleware every request passes: a request id ([`request_id`]), a trace
-//! span, request metrics ([`metrics`]), the timeout and the body limit.
+//! span, request metrics ([`metrics`]), the timeout and the body limit; the
+//! API's answers also pass [`natural_keys`], which writes part numbers and
+//! codes beside ids.
 pub mod auth;
 pub mod config;
 pub mod docs;
