@@ -7,8 +7,6 @@
 use std::path::Path;
 use std::process::Output;
 
-use entities::vocabulary::Role;
-
 use crate::common::TestApp;
 
 /// Blocks not run here, found by a phrase they contain, with the reason.
@@ -58,15 +56,6 @@ fn shell_blocks(markdown: &str) -> Vec<(usize, String)> {
     blocks
 }
 
-fn shell_variable(role: Role) -> &'static str {
-    match role {
-        Role::Admin => "ADMIN",
-        Role::Planner => "PLANNER",
-        Role::Warehouse => "CLERK",
-        Role::Engineer => "ENGINEER",
-    }
-}
-
 /// Runs every README example on `app`, which holds the demo, and fails
 /// naming the block's line with what it printed.
 pub async fn examples_run_on_the_demo(app: &TestApp) {
@@ -92,7 +81,7 @@ pub async fn examples_run_on_the_demo(app: &TestApp) {
             .env("SPARES_BIN", env!("CARGO_BIN_EXE_spares"))
             .env("DATABASE_URL", &app.database_url);
         for (role, token) in &app.tokens {
-            command.env(shell_variable(*role), token);
+            command.env(spares::flows::demo::shell_variable(*role), token);
         }
         let out: Output = command.output().await.expect("bash runs");
         assert!(

@@ -26,7 +26,6 @@ use crate::flows::demo;
 use crate::http::config::ServeArgs;
 use crate::http::listener::ProblemListener;
 use crate::store::db;
-use entities::vocabulary::Role;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -209,16 +208,6 @@ async fn shutdown_signal() {
 /// Tells the person starting the demo what they got: on a fresh build the
 /// users' tokens, on stderr and only this once (only their hashes are
 /// stored).
-/// The shell variable the README's examples read a role's token from.
-fn shell_variable(role: Role) -> &'static str {
-    match role {
-        Role::Admin => "ADMIN",
-        Role::Planner => "PLANNER",
-        Role::Warehouse => "CLERK",
-        Role::Engineer => "ENGINEER",
-    }
-}
-
 fn announce(opened: &demo::Opened) {
     match opened {
         demo::Opened::Built {
@@ -244,7 +233,7 @@ fn announce(opened: &demo::Opened) {
             }
             let exports: Vec<String> = members
                 .iter()
-                .map(|m| format!("{}={}", shell_variable(m.role), m.token))
+                .map(|m| format!("{}={}", m.shell_variable(), m.token))
                 .collect();
             eprintln!("for the README's examples, paste into your shell:");
             eprintln!("  export {}", exports.join(" "));

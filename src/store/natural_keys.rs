@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use entities::{part, site, sla_class, vendor, warehouse};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, SimpleExpr};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::Value;
 
@@ -327,14 +327,8 @@ pub async fn keys_by_id(
         .collect();
     let mut found = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(CHUNK) {
-        let rows: Vec<(i64, String)> = match master {
-            Master::Part => pairs::<part::Entity>(db, "id", master, chunk).await?,
-            Master::Warehouse => pairs::<warehouse::Entity>(db, "id", master, chunk).await?,
-            Master::Site => pairs::<site::Entity>(db, "id", master, chunk).await?,
-            Master::Vendor => pairs::<vendor::Entity>(db, "id", master, chunk).await?,
-            Master::SlaClass => pairs::<sla_class::Entity>(db, "id", master, chunk).await?,
-        };
-        found.extend(rows);
+        let naming = Expr::col(Alias::new("id")).is_in(chunk.iter().copied());
+        found.extend(pairs(db, master, naming).await?);
     }
     Ok(found)
 }
@@ -353,49 +347,42 @@ pub async fn ids_by_key(
         .collect();
     let mut found = HashMap::with_capacity(keys.len());
     for chunk in keys.chunks(CHUNK) {
-        let rows: Vec<(i64, String)> = match master {
-            Master::Part => by_key::<part::Entity>(db, master, chunk).await?,
-            Master::Warehouse => by_key::<warehouse::Entity>(db, master, chunk).await?,
-            Master::Site => by_key::<site::Entity>(db, master, chunk).await?,
-            Master::Vendor => by_key::<vendor::Entity>(db, master, chunk).await?,
-            Master::SlaClass => by_key::<sla_class::Entity>(db, master, chunk).await?,
-        };
+        let naming = Expr::col(Alias::new(master.key_column())).is_in(chunk.iter().cloned());
+        let rows = pairs(db, master, naming).await?;
         found.extend(rows.into_iter().map(|(id, key)| (key, id)));
     }
     Ok(found)
 }
 
-async fn pairs<E: EntityTrait>(
+/// (id, natural key) of the rows of one master that `naming` selects.
+async fn pairs(
     db: &impl ConnectionTrait,
-    id_column: &str,
     master: Master,
-    ids: &[i64],
+    naming: SimpleExpr,
 ) -> AppResult<Vec<(i64, String)>> {
-    Ok(E::find()
-        .select_only()
-        .column_as(Expr::col(Alias::new(id_column)), "id")
-        .column_as(Expr::col(Alias::new(master.key_column())), "key")
-        .filter(Expr::col(Alias::new(id_column)).is_in(ids.iter().copied()))
-        .into_tuple()
-        .all(db)
-        .await?)
+    match master {
+        Master::Part => pairs_of::<part::Entity>(db, master, naming).await,
+        Master::Warehouse => pairs_of::<warehouse::Entity>(db, master, naming).await,
+        Master::Site => pairs_of::<site::Entity>(db, master, naming).await,
+        Master::Vendor => pairs_of::<vendor::Entity>(db, master, naming).await,
+        Master::SlaClass => pairs_of::<sla_class::Entity>(db, master, naming).await,
+    }
 }
 
-async fn by_key<E: EntityTrait>(
+async fn pairs_of<E: EntityTrait>(
     db: &impl ConnectionTrait,
     master: Master,
-    keys: &[String],
+    naming: SimpleExpr,
 ) -> AppResult<Vec<(i64, String)>> {
     Ok(E::find()
         .select_only()
         .column_as(Expr::col(Alias::new("id")), "id")
         .column_as(Expr::col(Alias::new(master.key_column())), "key")
-        .filter(Expr::col(Alias::new(master.key_column())).is_in(keys.iter().cloned()))
+        .filter(naming)
         .into_tuple()
         .all(db)
         .await?)
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,6 +20,24 @@ pub struct Member {
     pub token: String,
 }
 
+impl Member {
+    /// The shell variable the README's examples read this member's token
+    /// from (`ADMIN`, `PLANNER`, `CLERK`, `ENGINEER`).
+    pub fn shell_variable(&self) -> &'static str {
+        shell_variable(self.role)
+    }
+}
+
+/// The shell variable the README's examples read a role's token from.
+pub fn shell_variable(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "ADMIN",
+        Role::Planner => "PLANNER",
+        Role::Warehouse => "CLERK",
+        Role::Engineer => "ENGINEER",
+    }
+}
+
 impl From<NewToken> for Member {
     fn from(t: NewToken) -> Member {
         Member {

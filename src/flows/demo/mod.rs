@@ -28,7 +28,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
-pub use cast::Member;
+pub use cast::{Member, shell_variable};
 pub use operate::Tally;
 
 use crate::store::db;
