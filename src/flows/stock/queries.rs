@@ -122,6 +122,14 @@ pub struct MovementFilter {
     /// Movements into or out of this warehouse.
     pub warehouse_id: Option<i64>,
     pub document_id: Option<i64>,
+    /// Posted at or after (RFC 3339, or a plain date for 00:00 UTC that day).
+    #[serde(default, deserialize_with = "crate::core::input::optional_timestamp")]
+    #[param(value_type = Option<String>)]
+    pub from: Option<DateTime<Utc>>,
+    /// Posted before (RFC 3339, or a plain date).
+    #[serde(default, deserialize_with = "crate::core::input::optional_timestamp")]
+    #[param(value_type = Option<String>)]
+    pub to: Option<DateTime<Utc>>,
     #[param(minimum = 0)]
     pub after: Option<i64>,
     #[param(minimum = 1, maximum = 500)]
@@ -131,9 +139,12 @@ pub struct MovementFilter {
 pub async fn movements(db: &impl ConnectionTrait, f: MovementFilter) -> AppResult<Page<Movement>> {
     use stock_movement::Column as M;
     let page = PageParams::checked(f.after, f.limit)?;
+    let (from, to) = ordered_window(f.from, f.to)?;
     let mut q = stock_movement::Entity::find()
         .apply_if(f.part_id, |q, p| q.filter(M::PartId.eq(p)))
-        .apply_if(f.document_id, |q, d| q.filter(M::DocumentId.eq(d)));
+        .apply_if(f.document_id, |q, d| q.filter(M::DocumentId.eq(d)))
+        .apply_if(from, |q, t| q.filter(M::CreatedAt.gte(t)))
+        .apply_if(to, |q, t| q.filter(M::CreatedAt.lt(t)));
     if let Some(w) = f.warehouse_id {
         let wh = LocationKind::Warehouse;
         q = q.filter(
@@ -232,10 +243,11 @@ pub async fn documents(
     }))
 }
 
+/// Optional `[from, to)` bounds of a time window.
+type Window = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// `[from, to)` of a document list: a whole UTC day, or the bounds given.
-fn document_window(
-    f: &DocumentFilter,
-) -> AppResult<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+fn document_window(f: &DocumentFilter) -> AppResult<Window> {
     let mut v = Validator::new();
     match f.date {
         Some(day) => {
@@ -248,16 +260,20 @@ fn document_window(
             let start = day.and_time(chrono::NaiveTime::MIN).and_utc();
             Ok((Some(start), Some(start + chrono::Duration::days(1))))
         }
-        None => {
-            let ordered = match (f.from, f.to) {
-                (Some(from), Some(to)) => to > from,
-                _ => true,
-            };
-            v.check(ordered, "to", "must be after `from`");
-            v.finish()?;
-            Ok((f.from, f.to))
-        }
+        None => ordered_window(f.from, f.to),
     }
+}
+
+/// `[from, to)` as given, refused (422) when `to` is not after `from`.
+fn ordered_window(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> AppResult<Window> {
+    let mut v = Validator::new();
+    let ordered = match (from, to) {
+        (Some(from), Some(to)) => to > from,
+        _ => true,
+    };
+    v.check(ordered, "to", "must be after `from`");
+    v.finish()?;
+    Ok((from, to))
 }
 
 /// Movements and units per document.
@@ -342,8 +358,9 @@ pub async fn totals(db: &impl ConnectionTrait, f: TotalsFilter) -> AppResult<Pag
     if !f.include_empty.unwrap_or(false) {
         q = q.having(on_hand.gt(0));
     }
-    let mut rows: Vec<(i64, Option<i64>, Option<i64>, Option<i64>)> =
-        q.into_tuple().all(db).await?;
+    // (part_id, on_hand, reserved, warehouses holding some); sums are NULL-able.
+    type TotalRow = (i64, Option<i64>, Option<i64>, Option<i64>);
+    let mut rows: Vec<TotalRow> = q.into_tuple().all(db).await?;
     let next_after = if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|r| r.0)
