@@ -130,6 +130,21 @@ async fn work_is_in_flight(app: &TestApp) {
         .await
         .expect(200);
     assert!(!items(&done).is_empty(), "a finished planning job");
+    let plan = &items(&done)[0];
+    let levels = app
+        .get(
+            Planner,
+            &format!("/api/v1/planning/jobs/{}/recommendations", plan["id"]),
+        )
+        .await
+        .expect(200);
+    let levels = levels.as_array().expect("recommended levels");
+    assert!(levels.len() >= 24, "a level per part and warehouse");
+    assert!(
+        levels
+            .iter()
+            .all(|l| l["part_number"].is_string() && l["max"].is_i64())
+    );
     let transfers = app
         .get(Warehouse, "/api/v1/transfers?status=closed&limit=500")
         .await

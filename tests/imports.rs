@@ -25,6 +25,7 @@ both_backends!(
     opening_stock_posts_one_balance_per_warehouse,
     demand_history_feeds_ledger_forecasts,
     the_command_line_imports_as_its_service_user,
+    holidays_import_by_day_and_region,
 );
 
 async fn import(app: &TestApp, role: Role, kind: &str, file: impl AsRef<[u8]>) -> Resp {
@@ -866,4 +867,41 @@ async fn the_command_line_imports_as_its_service_user(app: TestApp) {
     for path in [parts, bad, opening] {
         let _ = std::fs::remove_file(path);
     }
+}
+
+async fn holidays_import_by_day_and_region(app: TestApp) {
+    let file = "day,region,name\n2026-12-25,,Christmas Day\n2026-10-03,north,Unity Day\n";
+    assert_eq!(imported(&app, Planner, "holidays", file).await, (2, 0, 0));
+    assert_eq!(imported(&app, Planner, "holidays", file).await, (0, 0, 2));
+    let renamed =
+        "day,region,name\n2026-10-03,north,German Unity Day\n2026-10-03,south,Unity Day\n";
+    assert_eq!(
+        imported(&app, Planner, "holidays", renamed).await,
+        (1, 1, 0)
+    );
+    let listed = app
+        .get(Planner, "/api/v1/holidays?region=north")
+        .await
+        .expect(200);
+    assert_eq!(listed["items"][0]["name"], "German Unity Day");
+    let bad = "day,region,name\n03.10.2026,north,Unity Day\n2026-12-25,,Christmas\n2026-12-25,,Again\n2026-12-26,,\n";
+    let problem = import(&app, Planner, "holidays", bad)
+        .await
+        .expect_problem(422, "import_rejected");
+    let named: Vec<(u64, String)> = cells(&problem)
+        .into_iter()
+        .map(|(r, c, _)| (r, c))
+        .collect();
+    assert_eq!(
+        named,
+        [
+            (2, "day".to_owned()),
+            (4, "day".to_owned()),
+            (5, "name".to_owned())
+        ]
+    );
+    assert_eq!(app.count("holidays").await, 3);
+    import(&app, Engineer, "holidays", file)
+        .await
+        .expect_problem(403, "forbidden");
 }

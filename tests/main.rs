@@ -6,6 +6,7 @@ mod architecture;
 mod auth;
 mod crash;
 mod demo;
+mod exports;
 mod forecast;
 mod forecast_runs;
 mod hardening;

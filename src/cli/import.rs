@@ -21,7 +21,8 @@ pub const CLI_USER: &str = "spares-import";
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
     /// What the file holds: parts, vendors, warehouses, lanes, sla-classes,
-    /// sites, installed-base, stock-levels, opening-stock, demand-history.
+    /// sites, installed-base, stock-levels, opening-stock, demand-history,
+    /// holidays.
     #[arg(value_parser = |s: &str| s.parse::<Kind>())]
     pub kind: Kind,
     /// The CSV file: UTF-8, comma-separated, a header row naming the columns.

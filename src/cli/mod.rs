@@ -1,5 +1,6 @@
 //! The `spares` command line: the server, migrations, token bootstrap,
 //! CSV imports.
+pub mod export;
 pub mod forecast;
 pub mod import;
 pub mod logging;
@@ -81,9 +82,14 @@ pub enum Command {
     /// confidence intervals.
     Simulate(plan::RunArgs),
     /// Import a CSV file (parts, vendors, warehouses, lanes, sla-classes,
-    /// sites, installed-base, stock-levels, opening-stock, demand-history)
+    /// sites, installed-base, stock-levels, opening-stock, demand-history,
+    /// holidays)
     /// in one transaction: all rows or none.
     Import(import::ImportArgs),
+    /// Export a list as CSV on stdout (parts, sites, stock, movements,
+    /// replacement-requests, kpis, ... or a list's API path), with its
+    /// filters as NAME=VALUE.
+    Export(export::ExportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -260,6 +266,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Plan(args) => plan::plan(&args, &mut out)?,
         Command::Simulate(args) => plan::simulate(&args, &mut out)?,
         Command::Import(args) => import::run(&args, &mut out).await?,
+        Command::Export(args) => export::run(&args, &mut out).await?,
         Command::Openapi => {
             writeln!(out, "{}", openapi_json())?;
         }

@@ -6,6 +6,7 @@ pub mod allocation;
 pub mod demo;
 pub mod forecast_runs;
 pub mod imports;
+pub mod kpi_periods;
 pub mod logistics;
 pub mod master;
 pub mod planning_jobs;

@@ -4,9 +4,10 @@
 //! middleware every request passes: a request id ([`request_id`]), a trace
 //! span, request metrics ([`metrics`]), the timeout and the body limit; the
 //! API's answers also pass [`natural_keys`], which writes part numbers and
-//! codes beside ids.
+//! codes beside ids; a list asked for CSV is answered by [`csv_export`].
 pub mod auth;
 pub mod config;
+pub mod csv_export;
 pub mod docs;
 pub mod docs_ui;
 pub mod extract;
@@ -93,7 +94,12 @@ pub fn app(state: AppState, request_timeout: Duration, max_body_bytes: usize) ->
     let (router, mut spec) = api_router().split_for_parts();
     natural_keys::describe(&mut spec);
     let counters = state.metrics.clone();
+    let exports = csv_export::Exports::new(state.db.clone(), &spec);
     router
+        .route_layer(axum::middleware::from_fn_with_state(
+            exports,
+            csv_export::answer_csv,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.db.clone(),
             natural_keys::name_ids,

@@ -9,7 +9,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sea_orm::DatabaseConnection;
 use serde_json::Value;
-use utoipa::openapi::schema::{Object, Schema, Type};
+use utoipa::openapi::schema::{ArrayItems, Object, Schema, Type};
 use utoipa::openapi::{OpenApi, RefOr};
 
 use crate::store::error::AppError;
@@ -57,13 +57,55 @@ fn is_json(response: &Response) -> bool {
 /// beside it, so the document tells what the answers carry and what a
 /// request may give instead of the id.
 pub fn describe(openapi: &mut OpenApi) {
-    let Some(components) = openapi.components.as_mut() else {
+    if let Some(components) = openapi.components.as_mut() {
+        components.schemas.values_mut().for_each(visit);
+    }
+    // Generic answers (a page of rows) are described inline, at the path.
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            for response in operation.responses.responses.values_mut() {
+                if let RefOr::T(response) = response {
+                    for content in response.content.values_mut() {
+                        content.schema.iter_mut().for_each(visit);
+                    }
+                }
+            }
+            if let Some(body) = operation.request_body.as_mut() {
+                for content in body.content.values_mut() {
+                    content.schema.iter_mut().for_each(visit);
+                }
+            }
+        }
+    }
+}
+
+/// Adds the natural properties to an inline schema and every schema
+/// inside it (references are described where they are defined).
+fn visit(schema: &mut RefOr<Schema>) {
+    let RefOr::T(schema) = schema else {
         return;
     };
-    for schema in components.schemas.values_mut() {
-        if let RefOr::T(Schema::Object(object)) = schema {
+    match schema {
+        Schema::Object(object) => {
             add_natural_properties(object);
+            object.properties.values_mut().for_each(visit);
         }
+        Schema::Array(array) => {
+            if let ArrayItems::RefOrSchema(items) = &mut array.items {
+                visit(items);
+            }
+        }
+        Schema::AllOf(all) => all.items.iter_mut().for_each(visit),
+        Schema::OneOf(one) => one.items.iter_mut().for_each(visit),
+        Schema::AnyOf(any) => any.items.iter_mut().for_each(visit),
+        _ => {}
     }
 }
 

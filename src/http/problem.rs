@@ -25,6 +25,7 @@ impl AppError {
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) | Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::AlreadyExists { .. }
             | Self::Conflict(_)
             | Self::InsufficientStock { .. }
@@ -54,6 +55,7 @@ impl AppError {
             Self::Forbidden { .. } => "Forbidden",
             Self::NotFound(_) | Self::RouteNotFound => "Not found",
             Self::MethodNotAllowed => "Method not allowed",
+            Self::NotAcceptable(_) => "Not acceptable",
             Self::AlreadyExists { .. } => "Already exists",
             Self::Conflict(_) => "Conflict",
             Self::InsufficientStock { .. } => "Insufficient stock",

@@ -84,6 +84,10 @@ pub enum AppError {
     RouteNotFound,
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// The answer cannot be given in the format asked for (CSV of
+    /// something that is not a list).
+    #[error("{0}")]
+    NotAcceptable(String),
     #[error("{resource} with this {field} already exists")]
     AlreadyExists {
         resource: &'static str,
@@ -153,6 +157,7 @@ impl AppError {
             Self::NotFound(_) => "not_found",
             Self::RouteNotFound => "route_not_found",
             Self::MethodNotAllowed => "method_not_allowed",
+            Self::NotAcceptable(_) => "not_acceptable",
             Self::AlreadyExists { .. } => "already_exists",
             Self::Conflict(_) => "conflict",
             Self::InsufficientStock { .. } => "insufficient_stock",

@@ -380,6 +380,31 @@ impl TestApp {
         }
     }
 
+    /// GETs `path` asking for `accept`: the status, the content type and
+    /// the body as text.
+    pub async fn get_text(&self, role: Role, path: &str, accept: &str) -> (u16, String, String) {
+        let resp = self
+            .client
+            .get(format!("{}{}", self.base, path))
+            .bearer_auth(self.token(role))
+            .header("accept", accept)
+            .send()
+            .await
+            .expect("request sent");
+        let status = resp.status().as_u16();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        (
+            status,
+            content_type,
+            resp.text().await.expect("response text"),
+        )
+    }
+
     pub async fn get(&self, role: Role, path: &str) -> Resp {
         self.send(Method::GET, path, Some(self.token(role)), None)
             .await

@@ -57,6 +57,17 @@ impl<'a> Cells<'a> {
                 ),
             ));
         }
+        if let Some(at) = header.active_position() {
+            let active = record.cell(at).unwrap_or("").trim();
+            if !(active.is_empty() || active.eq_ignore_ascii_case("true")) {
+                cells.errors.push(CellError::new(
+                    record.line(),
+                    header.name_at(at),
+                    "an import creates and updates active rows only; import the row as \
+                     active, then deactivate it through the API",
+                ));
+            }
+        }
         for at in 0..record.len() {
             if record.is_bad_utf8(at) {
                 let column = header.name_at(at);

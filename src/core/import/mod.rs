@@ -152,6 +152,8 @@ pub struct Header {
     names: Vec<String>,
     /// Position in the file of each column the kind reads.
     positions: HashMap<&'static str, usize>,
+    /// Position of an exported `active` column, which only `true` may fill.
+    active: Option<usize>,
 }
 
 impl Header {
@@ -165,11 +167,17 @@ impl Header {
         }
         let mut errors = header.encoding_errors();
         let mut positions = HashMap::new();
+        let mut active = None;
         for (at, name) in names.iter().enumerate() {
             if header.is_bad_utf8(at) {
                 continue;
             }
             match columns.iter().find(|c| c.answers_to(name)) {
+                None if is_exported_only(name, &names, columns) => {
+                    if name.eq_ignore_ascii_case("active") {
+                        active = Some(at);
+                    }
+                }
                 None => errors.push(CellError::new(
                     1,
                     name.as_str(),
@@ -205,7 +213,11 @@ impl Header {
             }
         }
         if errors.is_empty() {
-            Ok(Header { names, positions })
+            Ok(Header {
+                names,
+                positions,
+                active,
+            })
         } else {
             Err(errors)
         }
@@ -225,6 +237,32 @@ impl Header {
     pub fn width(&self) -> usize {
         self.names.len()
     }
+    /// Where an exported `active` column is, if the file has one.
+    pub fn active_position(&self) -> Option<usize> {
+        self.active
+    }
+}
+
+/// Whether header cell `name` is a column an export writes that the
+/// import has no use for, so that an exported file imports as it is: the
+/// row's `id`, who changed it and when (`created_by`, `*_at`), an `X_id`
+/// whose natural key (`X_code`, `X_number`) the file also has, and
+/// `active` (an import keeps rows active; [`Cells`] refuses `false`).
+fn is_exported_only(name: &str, names: &[String], columns: &[Column]) -> bool {
+    let name = name.to_ascii_lowercase();
+    if ["id", "active", "created_by", "updated_by"].contains(&name.as_str())
+        || name.ends_with("_at")
+    {
+        return true;
+    }
+    let Some(stem) = name.strip_suffix("_id") else {
+        return false;
+    };
+    ["_code", "_number"].iter().any(|suffix| {
+        let natural = format!("{stem}{suffix}");
+        columns.iter().any(|c| c.answers_to(&natural))
+            && names.iter().any(|n| n.eq_ignore_ascii_case(&natural))
+    })
 }
 
 /// A header of one cell holding `;`, a tab or `|` is a file saved with

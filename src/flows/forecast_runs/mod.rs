@@ -489,7 +489,21 @@ pub async fn get(db: &impl ConnectionTrait, id: i64) -> AppResult<ForecastRun> {
         .one(db)
         .await?
         .ok_or(AppError::NotFound("forecast run"))?;
-    let results = forecast_result::Entity::find()
+    let results = series_of(db, id).await?;
+    ForecastRun::from_row(row, Some(results))
+}
+
+/// The forecasts of one run, a series per row, in the order computed.
+pub async fn results(db: &impl ConnectionTrait, id: i64) -> AppResult<Vec<SeriesForecast>> {
+    forecast_run::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("forecast run"))?;
+    series_of(db, id).await
+}
+
+async fn series_of(db: &impl ConnectionTrait, id: i64) -> AppResult<Vec<SeriesForecast>> {
+    forecast_result::Entity::find()
         .filter(forecast_result::Column::RunId.eq(id))
         .order_by_asc(forecast_result::Column::Id)
         .all(db)
@@ -515,6 +529,5 @@ pub async fn get(db: &impl ConnectionTrait, id: i64) -> AppResult<ForecastRun> {
                 history_periods: r.history_periods,
             })
         })
-        .collect::<AppResult<Vec<_>>>()?;
-    ForecastRun::from_row(row, Some(results))
+        .collect()
 }

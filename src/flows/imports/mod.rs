@@ -1,6 +1,6 @@
 //! Importing a company's data from spreadsheets (CSV): parts, vendors, the
 //! warehouse network and its lanes, SLA classes, sites and their installed
-//! base, stock levels, opening stock and demand history.
+//! base, stock levels, opening stock, demand history and holidays.
 //!
 //! Every kind takes the same path:
 //! - the file is read on a blocking thread ([`crate::core::import::source`])
@@ -20,6 +20,7 @@
 //! - rows are named by natural key (a part's number, a warehouse's code,
 //!   ...); a file that names one twice is refused on the second.
 pub mod demand;
+mod holidays;
 pub mod levels;
 mod lookup;
 mod master;
@@ -65,10 +66,11 @@ pub enum Kind {
     StockLevels,
     OpeningStock,
     DemandHistory,
+    Holidays,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Parts,
         Kind::Vendors,
         Kind::Warehouses,
@@ -79,6 +81,7 @@ impl Kind {
         Kind::StockLevels,
         Kind::OpeningStock,
         Kind::DemandHistory,
+        Kind::Holidays,
     ];
 
     /// The name in the URL and on the command line.
@@ -94,6 +97,7 @@ impl Kind {
             Kind::StockLevels => "stock-levels",
             Kind::OpeningStock => "opening-stock",
             Kind::DemandHistory => "demand-history",
+            Kind::Holidays => "holidays",
         }
     }
 
@@ -110,6 +114,7 @@ impl Kind {
             Kind::StockLevels => levels::COLUMNS,
             Kind::OpeningStock => opening::COLUMNS,
             Kind::DemandHistory => demand::COLUMNS,
+            Kind::Holidays => holidays::COLUMNS,
         }
     }
 }
@@ -197,6 +202,7 @@ pub async fn run(
         Kind::DemandHistory => {
             drive(demand::DemandHistory::default(), db, options, &mut chunks).await
         }
+        Kind::Holidays => drive(holidays::Holidays, db, options, &mut chunks).await,
     };
     // Whatever is left unread is not wanted: the reader stops at its next
     // batch once the channel is gone.

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use entities::{installed_base, part, site};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::RefOr;
@@ -284,6 +284,49 @@ pub struct PartInstallation {
     pub site_code: String,
     pub quantity: i32,
     pub updated_at: chrono::DateTime<Utc>,
+}
+
+/// One line of the installed base: units of a part running at a site.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InstalledLine {
+    pub id: i64,
+    pub site_id: i64,
+    pub part_id: i64,
+    pub quantity: i32,
+    pub updated_at: chrono::DateTime<Utc>,
+}
+
+/// Filters of `GET /api/v1/installed-base`.
+#[derive(Debug, Clone, Copy, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct InstalledBaseFilter {
+    pub site_id: Option<i64>,
+    pub part_id: Option<i64>,
+    #[param(minimum = 0)]
+    pub after: Option<i64>,
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+}
+
+/// The whole installed base (or a site's, or a part's), by line id.
+pub async fn installed_base(
+    db: &impl ConnectionTrait,
+    f: InstalledBaseFilter,
+) -> AppResult<Page<InstalledLine>> {
+    use installed_base::Column as I;
+    let page = PageParams::checked(f.after, f.limit)?;
+    let q = installed_base::Entity::find()
+        .apply_if(f.site_id, |q, s| q.filter(I::SiteId.eq(s)))
+        .apply_if(f.part_id, |q, p| q.filter(I::PartId.eq(p)));
+    let rows = page.fetch(db, q, I::Id, |m| m.id).await?;
+    Ok(rows.map(|r| InstalledLine {
+        id: r.id,
+        site_id: r.site_id,
+        part_id: r.part_id,
+        quantity: r.quantity,
+        updated_at: r.updated_at,
+    }))
 }
 
 /// Pages of an installed-base list; `after` is the last part id (for a

@@ -288,6 +288,52 @@ pub async fn cancel(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> A
     get(db, id).await
 }
 
+/// One recommended level of a finished plan: a part at a warehouse (the
+/// scenario's part and warehouse codes, which adoption matches to the
+/// service's part numbers and warehouse codes).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PlannedLevel {
+    #[serde(alias = "part")]
+    pub part_number: String,
+    #[serde(alias = "warehouse")]
+    pub warehouse_code: String,
+    /// Failures per day this location serves (network total at the depot).
+    pub demand_rate: f64,
+    /// Mean lead-time demand (pipeline) in units.
+    pub pipeline_mean: f64,
+    pub safety_stock: f64,
+    /// Reorder point; -1 means hold no stock.
+    pub reorder_point: i64,
+    pub max: i64,
+    /// The analytic model's fill rate, availability, expected backorders
+    /// and expected units on the shelf at this location.
+    #[schema(value_type = Object)]
+    pub analytic: serde_json::Value,
+}
+
+/// The recommended levels of a finished plan, part-major, as adoption
+/// would set them. A job that is not a finished plan has none (409).
+pub async fn recommendations(db: &impl ConnectionTrait, id: i64) -> AppResult<Vec<PlannedLevel>> {
+    let job = row(db, id).await?;
+    if job.kind != JobKind::Plan {
+        return Err(AppError::Conflict(format!(
+            "job {id} is a {}; only plans recommend stock levels",
+            job.kind
+        )));
+    }
+    if job.status != JobStatus::Done {
+        return Err(AppError::Conflict(format!(
+            "job {id} is {}; a plan recommends stock levels once it is done",
+            job.status
+        )));
+    }
+    let result: serde_json::Value =
+        serde_json::from_str(job.result.as_deref().unwrap_or("null"))
+            .map_err(|e| AppError::Internal(format!("stored job result: {e}")))?;
+    serde_json::from_value(result["recommendation"]["locations"].clone())
+        .map_err(|e| AppError::Internal(format!("stored plan locations: {e}")))
+}
+
 /// Adopts a finished plan: every recommended level becomes the stock level
 /// of its part and warehouse (source `plan`). Part and warehouse codes of
 /// the scenario are matched to the service's part numbers and warehouse
@@ -299,35 +345,11 @@ pub async fn adopt(
     id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<ReorderLevel>> {
-    let job = row(db, id).await?;
-    if job.kind != JobKind::Plan {
-        return Err(AppError::Conflict(format!(
-            "job {id} is a {}, only plans can be adopted",
-            job.kind
-        )));
-    }
-    if job.status != JobStatus::Done {
-        return Err(AppError::Conflict(format!(
-            "job {id} is {}, only a finished plan can be adopted",
-            job.status
-        )));
-    }
-    let result: serde_json::Value =
-        serde_json::from_str(job.result.as_deref().unwrap_or("null"))
-            .map_err(|e| AppError::Internal(format!("stored job result: {e}")))?;
-    let rows = result["recommendation"]["locations"]
-        .as_array()
-        .ok_or_else(|| AppError::Internal("stored plan has no locations".into()))?;
-    let mut levels = Vec::with_capacity(rows.len());
-    for r in rows {
-        let (Some(part_code), Some(warehouse_code), Some(reorder_point), Some(max)) = (
-            r["part"].as_str(),
-            r["warehouse"].as_str(),
-            r["reorder_point"].as_i64(),
-            r["max"].as_i64(),
-        ) else {
-            return Err(AppError::Internal("stored plan row is malformed".into()));
-        };
+    let planned = recommendations(db, id).await?;
+    let mut levels = Vec::with_capacity(planned.len());
+    for r in planned {
+        let (part_code, warehouse_code) = (r.part_number.as_str(), r.warehouse_code.as_str());
+        let (reorder_point, max) = (r.reorder_point, r.max);
         let part = part::Entity::find()
             .filter(part::Column::PartNumber.eq(part_code))
             .one(db)

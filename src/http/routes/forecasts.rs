@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::flows::forecast_runs::{self, ForecastRequest, ForecastRun, RunFilter};
+use crate::flows::forecast_runs::{self, ForecastRequest, ForecastRun, RunFilter, SeriesForecast};
 use crate::http::AppState;
 use crate::http::auth::{Authorized, roles};
 use crate::http::docs::ApiErrors;
@@ -17,6 +17,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_run, list_runs))
         .routes(routes!(get_run))
+        .routes(routes!(run_results))
 }
 
 /// Run a forecast over the ledger's demand history (per part and warehouse,
@@ -57,4 +58,16 @@ async fn get_run(
     Path(id): Path<i64>,
 ) -> AppResult<Json<ForecastRun>> {
     Ok(Json(forecast_runs::get(&s.db, id).await?))
+}
+
+/// The forecasts of a run, one row per series (the forecast per period
+/// ahead as an array); `Accept: text/csv` gives them as CSV. Roles: any.
+#[utoipa::path(get, path = "/api/v1/forecasts/{id}/results", tag = "forecasts", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<SeriesForecast>), ApiErrors))]
+async fn run_results(
+    State(s): State<AppState>,
+    _caller: Authorized<roles::Any>,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Vec<SeriesForecast>>> {
+    Ok(Json(forecast_runs::results(&s.db, id).await?))
 }

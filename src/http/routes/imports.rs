@@ -49,7 +49,8 @@ pub fn writers(kind: Kind) -> &'static [Role] {
         | Kind::Sites
         | Kind::InstalledBase
         | Kind::StockLevels
-        | Kind::DemandHistory => roles::PLANNING,
+        | Kind::DemandHistory
+        | Kind::Holidays => roles::PLANNING,
         Kind::Warehouses | Kind::Lanes | Kind::SlaClasses => roles::ADMIN,
         Kind::OpeningStock => roles::STOCK,
     }
@@ -60,7 +61,7 @@ pub fn writers(kind: Kind) -> &'static [Role] {
 /// The file is `Content-Type: text/csv`, UTF-8, comma-separated, with a
 /// header row naming the columns. Kinds: `parts`, `vendors`,
 /// `sla-classes`, `sites`, `installed-base`, `stock-levels` and
-/// `demand-history` (roles: admin, planner), `warehouses` and `lanes`
+/// `demand-history`, `holidays` (roles: admin, planner), `warehouses` and `lanes`
 /// (admin), `opening-stock` (admin, warehouse). Rows are matched by natural
 /// key: new ones created, changed ones updated, identical ones left alone;
 /// the whole file in one transaction. Every refused cell is named in a 422

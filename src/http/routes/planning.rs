@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::flows::logistics::replenishment::ReorderLevel;
-use crate::flows::planning_jobs::{self, Job, JobFilter, JobRequest};
+use crate::flows::planning_jobs::{self, Job, JobFilter, JobRequest, PlannedLevel};
 use crate::http::AppState;
 use crate::http::auth::{Authorized, roles};
 use crate::http::docs::ApiErrors;
@@ -19,6 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_job, list_jobs))
         .routes(routes!(get_job))
+        .routes(routes!(job_recommendations))
         .routes(routes!(cancel_job))
         .routes(routes!(adopt_job))
         .routes(routes!(live_scenario))
@@ -83,6 +84,20 @@ async fn get_job(
     Path(id): Path<i64>,
 ) -> AppResult<Json<Job>> {
     Ok(Json(planning_jobs::get(&s.db, id).await?))
+}
+
+/// The stock levels a finished plan recommends, one row per part and
+/// warehouse (what adopting it would set); `Accept: text/csv` gives them as
+/// CSV. A job that is not a finished plan answers 409. Roles: planner,
+/// admin.
+#[utoipa::path(get, path = "/api/v1/planning/jobs/{id}/recommendations", tag = "planning",
+    params(("id" = i64, Path)), responses((status = 200, body = Vec<PlannedLevel>), ApiErrors))]
+async fn job_recommendations(
+    State(s): State<AppState>,
+    _caller: Authorized<roles::Planning>,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Vec<PlannedLevel>>> {
+    Ok(Json(planning_jobs::recommendations(&s.db, id).await?))
 }
 
 /// Cancel a job: a queued one at once, a running one between replications.

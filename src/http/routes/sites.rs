@@ -6,8 +6,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::master::master_data_routes;
 use crate::flows::master::sites::{
-    self, InstalledBaseParams, InstalledQuantity, PartInstallation, Site, SiteFields, SiteFilter,
-    SiteInstalledPart, SitePatch,
+    self, InstalledBaseFilter, InstalledBaseParams, InstalledLine, InstalledQuantity,
+    PartInstallation, Site, SiteFields, SiteFilter, SiteInstalledPart, SitePatch,
 };
 use crate::flows::master::sla_classes::{SlaClass, SlaClassFields, SlaClassFilter, SlaClassPatch};
 use crate::http::AppState;
@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(site_installed_base))
         .routes(routes!(set_installed))
         .routes(routes!(part_installed_base))
+        .routes(routes!(installed_base))
 }
 
 master_data_routes! {
@@ -91,6 +92,20 @@ async fn set_installed(
         })
         .await?,
     ))
+}
+
+/// The installed base: units of each part running at each site, one
+/// line per site and part, by line id; filter by `site_id` or `part_id`.
+/// `Accept: text/csv` exports it in the columns the installed-base
+/// import reads. Roles: any.
+#[utoipa::path(get, path = "/api/v1/installed-base", tag = "sites",
+    params(InstalledBaseFilter), responses((status = 200, body = Page<InstalledLine>), ApiErrors))]
+async fn installed_base(
+    State(s): State<AppState>,
+    _caller: Authorized<roles::Any>,
+    Query(filter): Query<InstalledBaseFilter>,
+) -> AppResult<Json<Page<InstalledLine>>> {
+    Ok(Json(sites::installed_base(&s.db, filter).await?))
 }
 
 /// The sites where a part is installed, by site id. Roles: any.
