@@ -38,7 +38,7 @@ const FORBIDDEN_CRATES: [(&str, &[&str]); 3] = [
 
 /// The modules of `flows`, by height: a flow may use flows strictly
 /// below it.
-const FLOW_HEIGHTS: [(&str, u8); 10] = [
+const FLOW_HEIGHTS: [(&str, u8); 11] = [
     ("allocation", 0),
     ("master", 0),
     ("users", 0),
@@ -47,6 +47,7 @@ const FLOW_HEIGHTS: [(&str, u8); 10] = [
     ("logistics", 2),
     ("replacement", 3),
     ("imports", 3),
+    ("kpi_periods", 4),
     ("planning_jobs", 4),
     ("demo", 5),
 ];

@@ -263,9 +263,17 @@ async fn an_export_keeps_the_lists_filters_roles_and_refusals(app: TestApp) {
     assert_eq!(status, 406, "{body}");
     let problem: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(problem["code"], "not_acceptable");
-    // JSON stays the default.
+    // JSON stays the default, and may be asked for by name; no other format.
     let listed = app.get(Admin, "/api/v1/parts").await.expect(200);
     assert_eq!(listed["items"].as_array().unwrap().len(), 3);
+    let listed = app
+        .get(Admin, "/api/v1/parts?format=json&limit=2")
+        .await
+        .expect(200);
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+    let (status, _, body) = app.get_text(Admin, "/api/v1/parts?format=xml", "*/*").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("format"), "{body}");
 }
 
 async fn movements_are_filtered_by_date(app: TestApp) {

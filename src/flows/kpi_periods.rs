@@ -4,15 +4,15 @@
 //! [`crate::flows::replacement::kpis`]), so a month's row equals the KPIs
 //! asked for that month alone. Rows are flat (numerator, denominator and
 //! value side by side) so they read as a table and export as CSV.
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::flows::logistics::kpis::{self as logistics, KpiWindow, MAX_WINDOW_DAYS};
+use crate::flows::logistics::kpis::{self as logistics, KpiWindow};
 use crate::flows::replacement::kpis::{self as requests, RequestKpiWindow};
-use crate::store::error::{AppError, AppResult};
+use crate::store::error::AppResult;
 
 /// Query of `GET /api/v1/kpis/periods`.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
@@ -92,12 +92,7 @@ pub async fn monthly(
     w: PeriodWindow,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<KpiPeriod>> {
-    if w.to <= w.from {
-        return Err(AppError::field("to", "must be after `from`"));
-    }
-    if w.to - w.from > Duration::days(MAX_WINDOW_DAYS) {
-        return Err(AppError::field("to", "the window is at most five years"));
-    }
+    logistics::check_window(w.from, w.to)?;
     let mut rows = Vec::new();
     for (from, to) in months(w.from, w.to) {
         rows.push(period(db, from, to, w.warehouse_id, now).await?);

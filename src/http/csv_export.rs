@@ -126,10 +126,18 @@ fn lists(spec: &OpenApi) -> HashMap<String, List> {
 }
 
 /// Middleware on every route: a GET asking for CSV is answered by
-/// [`export`]; everything else passes through.
+/// [`export`]; `?format=json` is the JSON answer as without it; any other
+/// `format` is refused (422); everything else passes through.
 pub async fn answer_csv(State(exports): State<Exports>, req: Request, next: Next) -> Response {
-    if req.method() != Method::GET || !wants_csv(&req) {
+    if req.method() != Method::GET {
         return next.run(req).await;
+    }
+    let format = match Format::asked(&req) {
+        Ok(format) => format,
+        Err(refused) => return refused.into_response(),
+    };
+    if format == Format::Json {
+        return next.run(without_format(req)).await;
     }
     let path = req
         .extensions()
@@ -148,21 +156,68 @@ pub async fn answer_csv(State(exports): State<Exports>, req: Request, next: Next
     }
 }
 
-/// `?format=csv`, or an `Accept` naming `text/csv` (and not JSON first).
-fn wants_csv(req: &Request) -> bool {
-    let by_query = req.uri().query().is_some_and(|q| {
-        form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == "format" && v == "csv")
-    });
-    let by_accept = req
-        .headers()
-        .get(ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .next()
-                .is_some_and(|first| first.trim().starts_with(TEXT_CSV))
+/// The format of an answer a GET asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Csv,
+}
+
+impl Format {
+    /// `?format=csv|json` decides; without it, an `Accept` whose first
+    /// choice is `text/csv` asks for CSV.
+    fn asked(req: &Request) -> Result<Format, AppError> {
+        let by_query = req.uri().query().and_then(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "format")
+                .map(|(_, v)| v.into_owned())
         });
-    by_query || by_accept
+        match by_query.as_deref() {
+            Some("csv") => return Ok(Format::Csv),
+            Some("json") => return Ok(Format::Json),
+            Some(other) => {
+                return Err(AppError::BadParameter {
+                    what: "format",
+                    detail: format!("`{other}` is not a format; give `csv` or `json`"),
+                });
+            }
+            None => {}
+        }
+        let csv_first = req
+            .headers()
+            .get(ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .is_some_and(|first| first.trim().starts_with(TEXT_CSV));
+        Ok(if csv_first { Format::Csv } else { Format::Json })
+    }
+}
+
+/// The request without its `format` parameter, which the lists' own
+/// query types do not know.
+fn without_format(mut req: Request) -> Request {
+    let query: Vec<(String, String)> =
+        form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+            .filter(|(k, _)| k != "format")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+    let rebuilt = with_query(req.uri().path(), &query);
+    if let Ok(uri) = rebuilt.parse() {
+        *req.uri_mut() = uri;
+    }
+    req
+}
+
+/// `path?query` with the pairs encoded, or the bare path for none.
+fn with_query(path: &str, pairs: &[(String, String)]) -> String {
+    if pairs.is_empty() {
+        return path.to_owned();
+    }
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        query.append_pair(k, v);
+    }
+    format!("{path}?{}", query.finish())
 }
 
 /// The first page is fetched before answering, so a refusal (401, 403,
@@ -308,24 +363,16 @@ impl Pager {
     }
 
     fn request(&self, after: Option<i64>) -> Result<Request, AppError> {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in &self.query {
-            query.append_pair(k, v);
-        }
+        let mut query = self.query.clone();
         if self.paged {
-            query.append_pair("limit", &PAGE_SIZE.to_string());
+            query.push(("limit".to_owned(), PAGE_SIZE.to_string()));
             if let Some(after) = after {
-                query.append_pair("after", &after.to_string());
+                query.push(("after".to_owned(), after.to_string()));
             }
         }
-        let query = query.finish();
-        let path = self.parts.uri.path();
-        let uri: Uri = if query.is_empty() {
-            path.parse()
-        } else {
-            format!("{path}?{query}").parse()
-        }
-        .map_err(|e| AppError::Internal(format!("a page's address: {e}")))?;
+        let uri: Uri = with_query(self.parts.uri.path(), &query)
+            .parse()
+            .map_err(|e| AppError::Internal(format!("a page's address: {e}")))?;
         let mut req = Request::new(Body::empty());
         *req.method_mut() = Method::GET;
         *req.uri_mut() = uri;

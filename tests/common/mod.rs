@@ -363,14 +363,17 @@ impl TestApp {
         Self::read(resp).await
     }
 
-    async fn read(resp: reqwest::Response) -> Resp {
-        let status = resp.status();
-        let content_type = resp
-            .headers()
+    fn content_type(resp: &reqwest::Response) -> String {
+        resp.headers()
             .get("content-type")
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
-            .to_owned();
+            .to_owned()
+    }
+
+    async fn read(resp: reqwest::Response) -> Resp {
+        let status = resp.status();
+        let content_type = Self::content_type(&resp);
         let bytes = resp.bytes().await.expect("response body");
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         Resp {
@@ -392,12 +395,7 @@ impl TestApp {
             .await
             .expect("request sent");
         let status = resp.status().as_u16();
-        let content_type = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
+        let content_type = Self::content_type(&resp);
         (
             status,
             content_type,

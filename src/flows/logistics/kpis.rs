@@ -150,11 +150,13 @@ fn in_window(t: DateTime<Utc>, w: &KpiWindow) -> bool {
     t >= w.from && t < w.to
 }
 
-fn validate(w: &KpiWindow) -> AppResult<()> {
-    if w.to <= w.from {
+/// A KPI window `[from, to)`: `to` after `from`, at most five years later
+/// (422 naming `to`).
+pub fn check_window(from: DateTime<Utc>, to: DateTime<Utc>) -> AppResult<()> {
+    if to <= from {
         return Err(AppError::field("to", "must be after `from`"));
     }
-    if w.to - w.from > Duration::days(MAX_WINDOW_DAYS) {
+    if to - from > Duration::days(MAX_WINDOW_DAYS) {
         return Err(AppError::field("to", "the window is at most five years"));
     }
     Ok(())
@@ -162,7 +164,7 @@ fn validate(w: &KpiWindow) -> AppResult<()> {
 
 /// Computes every KPI over the window.
 pub async fn logistics(db: &impl ConnectionTrait, w: KpiWindow) -> AppResult<LogisticsKpis> {
-    validate(&w)?;
+    check_window(w.from, w.to)?;
     let shipping = shipping(db, &w).await?;
     let repairs = repairs(db, &w).await?;
     let unit_cost = unit_costs(db).await?;

@@ -290,12 +290,11 @@ pub async fn cancel(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> A
 
 /// One recommended level of a finished plan: a part at a warehouse (the
 /// scenario's part and warehouse codes, which adoption matches to the
-/// service's part numbers and warehouse codes).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// service's part numbers and warehouse codes), with what the analytic
+/// model expects of it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PlannedLevel {
-    #[serde(alias = "part")]
     pub part_number: String,
-    #[serde(alias = "warehouse")]
     pub warehouse_code: String,
     /// Failures per day this location serves (network total at the depot).
     pub demand_rate: f64,
@@ -305,10 +304,52 @@ pub struct PlannedLevel {
     /// Reorder point; -1 means hold no stock.
     pub reorder_point: i64,
     pub max: i64,
-    /// The analytic model's fill rate, availability, expected backorders
-    /// and expected units on the shelf at this location.
-    #[schema(value_type = Object)]
-    pub analytic: serde_json::Value,
+    /// Share of requests filled at once from the shelf (bases only).
+    pub fill_rate: Option<f64>,
+    /// Share of time without backorders.
+    pub availability: f64,
+    pub expected_backorders: f64,
+    /// Expected units on the shelf.
+    pub expected_on_hand: f64,
+}
+
+/// A location row as a plan job stores it (`spares plan --json`).
+#[derive(Deserialize)]
+struct StoredLocation {
+    part: String,
+    warehouse: String,
+    demand_rate: f64,
+    pipeline_mean: f64,
+    safety_stock: f64,
+    reorder_point: i64,
+    max: i64,
+    analytic: StoredAnalytic,
+}
+
+#[derive(Deserialize)]
+struct StoredAnalytic {
+    fill_rate: Option<f64>,
+    availability: f64,
+    expected_backorders: f64,
+    expected_on_hand: f64,
+}
+
+impl From<StoredLocation> for PlannedLevel {
+    fn from(l: StoredLocation) -> PlannedLevel {
+        PlannedLevel {
+            part_number: l.part,
+            warehouse_code: l.warehouse,
+            demand_rate: l.demand_rate,
+            pipeline_mean: l.pipeline_mean,
+            safety_stock: l.safety_stock,
+            reorder_point: l.reorder_point,
+            max: l.max,
+            fill_rate: l.analytic.fill_rate,
+            availability: l.analytic.availability,
+            expected_backorders: l.analytic.expected_backorders,
+            expected_on_hand: l.analytic.expected_on_hand,
+        }
+    }
 }
 
 /// The recommended levels of a finished plan, part-major, as adoption
@@ -330,8 +371,10 @@ pub async fn recommendations(db: &impl ConnectionTrait, id: i64) -> AppResult<Ve
     let result: serde_json::Value =
         serde_json::from_str(job.result.as_deref().unwrap_or("null"))
             .map_err(|e| AppError::Internal(format!("stored job result: {e}")))?;
-    serde_json::from_value(result["recommendation"]["locations"].clone())
-        .map_err(|e| AppError::Internal(format!("stored plan locations: {e}")))
+    let stored: Vec<StoredLocation> =
+        serde_json::from_value(result["recommendation"]["locations"].clone())
+            .map_err(|e| AppError::Internal(format!("stored plan locations: {e}")))?;
+    Ok(stored.into_iter().map(PlannedLevel::from).collect())
 }
 
 /// Adopts a finished plan: every recommended level becomes the stock level

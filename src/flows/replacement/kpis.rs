@@ -19,7 +19,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::flows::logistics::kpis::{CountRatio, MAX_WINDOW_DAYS};
+use crate::flows::logistics::kpis::{CountRatio, check_window};
 use crate::store::error::{AppError, AppResult};
 
 /// Days an engineer has to send the defective unit back after delivery.
@@ -82,12 +82,7 @@ pub async fn compute(
     w: RequestKpiWindow,
     now: DateTime<Utc>,
 ) -> AppResult<RequestKpis> {
-    if w.to <= w.from {
-        return Err(AppError::field("to", "must be after `from`"));
-    }
-    if w.to - w.from > Duration::days(MAX_WINDOW_DAYS) {
-        return Err(AppError::field("to", "the window is at most five years"));
-    }
+    check_window(w.from, w.to)?;
     let mut delivered = replacement_request::Entity::find()
         .filter(C::DeliveredAt.gte(w.from))
         .filter(C::DeliveredAt.lt(w.to));
