@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::flows::logistics::kpis::{CountRatio, check_window};
-use crate::store::error::{AppError, AppResult};
+use crate::store::error::AppResult;
 
 /// Days an engineer has to send the defective unit back after delivery.
 pub const RETURN_WINDOW_DAYS: i64 = 14;
